@@ -1,0 +1,1 @@
+"""Qt-free foundations: paths, errors, task plumbing, logging."""

@@ -1,0 +1,37 @@
+"""The Drummond Desktop engine: pure numpy + numba, no Qt, SQL or HTTP.
+
+``import engine`` is cheap: it loads ``Bars`` (numpy only); the Drummond Geometry kernels, numba
+and pandas load on first use of the names that need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from engine.bars import Bars, BarsError
+
+if TYPE_CHECKING:
+    from engine.drummond import DGParams, DGResult, analyze, zones
+    from engine.warmup import warmup
+
+__all__ = ["Bars", "BarsError", "DGParams", "DGResult", "analyze", "warmup", "zones"]
+
+_LAZY = {
+    "DGParams": "engine.drummond",
+    "DGResult": "engine.drummond",
+    "analyze": "engine.drummond",
+    "zones": "engine.drummond",
+    "warmup": "engine.warmup",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

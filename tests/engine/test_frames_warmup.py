@@ -1,0 +1,50 @@
+"""pandas adapters and the kernel warm-up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.drummond import PER_BAR_FIELDS, PROJECTED_FIELDS, analyze
+from engine.frames import bars_from_frame, bars_to_frame, to_frame
+from engine.warmup import warmup
+from tests.engine import golden
+
+
+def test_to_frame_has_n_plus_one_rows_and_every_field():
+    r = analyze(golden.bars())
+    df = to_frame(r)
+    assert len(df) == 11 and pd.isna(df.index[-1])
+    assert set(PROJECTED_FIELDS) | set(PER_BAR_FIELDS) <= set(df.columns)
+    assert df["pldot"].iloc[-1] == pytest.approx(316 / 3)
+    assert pd.isna(df["state"].iloc[-1]) and df["state"].iloc[5] == 1
+    assert pd.isna(df["push_up"].iloc[-1]) and bool(df["push_up"].iloc[4])
+    np.testing.assert_array_equal(df["close"].to_numpy()[:-1], r.bars.close)
+
+
+def test_bars_frame_round_trip_and_column_forms():
+    b = golden.bars()
+    back = bars_from_frame(bars_to_frame(b))
+    for col in ("ts", "open", "high", "low", "close", "volume"):
+        np.testing.assert_array_equal(getattr(back, col), getattr(b, col))
+    df = pd.DataFrame({"Date": ["2024-01-02", "2024-01-03"], "Open": [1, 2], "High": [2, 3],
+                       "Low": [0.5, 1.5], "Close": [1.5, 2.5]})
+    b2 = bars_from_frame(df, symbol="X")
+    assert b2.ts.tolist() == [1704153600, 1704240000] and b2.symbol == "X"
+    with pytest.raises(ValueError, match="missing column"):
+        bars_from_frame(df.drop(columns=["Low"]))
+    with pytest.raises(ValueError, match="DatetimeIndex"):
+        bars_from_frame(df.drop(columns=["Date"]))
+
+
+def test_warmup_compiles_every_kernel():
+    from engine.nb import drummond, patterns, states
+
+    timings = warmup()
+    assert set(timings) == {"analyze", "compute_into", "next_bar_map"}
+    kernels = [getattr(m, k) for m in (drummond, patterns, states) for k in dir(m)
+               if k.endswith("_nb")]
+    assert len(kernels) >= 6
+    for k in kernels:
+        assert k.signatures, f"{k.__name__} was not compiled by warmup()"
