@@ -21,3 +21,11 @@ def kernel(fn: F) -> F:
     import numba
 
     return cast(F, numba.njit(**KERNEL_OPTIONS)(fn))
+
+
+def inline_helper(fn: F) -> F:
+    """A small helper that numba inlines into the calling kernel at the IR level, so a call in a
+    hot loop costs nothing (an out-of-line call passes whole array structs per bar)."""
+    import numba
+
+    return cast(F, numba.njit(inline="always", **KERNEL_OPTIONS)(fn))

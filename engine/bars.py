@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from engine._alloc import staggered_empty
+
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
@@ -45,8 +47,18 @@ def _column(name: str, values: Any, dtype: type[np.generic]) -> npt.NDArray[Any]
         raise BarsError(-1, "ts must be integer epoch seconds", f"got dtype {arr.dtype}")
     if dtype is np.float64 and arr.dtype.kind not in "iuf":
         raise BarsError(-1, f"{name} must be numeric", f"got dtype {arr.dtype}")
+    return arr
+
+
+def _owned(cols: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:
     # Always copy: the container owns its memory, so freezing it never freezes a caller's array.
-    return np.array(arr, dtype=dtype, order="C", copy=True)
+    # One staggered block keeps the columns out of each other's cache sets (engine._alloc).
+    n = next(iter(cols.values())).shape[0]
+    specs = [((n,), np.int64 if k == "ts" else np.float64) for k in cols]
+    out = dict(zip(cols, staggered_empty(specs, pool=None), strict=True))
+    for k, arr in cols.items():
+        out[k][...] = arr
+    return out
 
 
 def _first(mask: npt.NDArray[np.bool_]) -> int:
@@ -109,6 +121,7 @@ class Bars:
             if arr.shape[0] != n:
                 raise BarsError(-1, "all columns must have the same length",
                                 f"ts has {n}, {name} has {arr.shape[0]}")
+        cols = _owned(cols)
         validate_columns(**cols)
         frozen = {k: _readonly(v) for k, v in cols.items()}
         return cls(**frozen, symbol=symbol, timeframe=timeframe, _validated=True)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from engine._alloc import staggered_empty
 from engine.bars import Bars
 from engine.drummond.params import DGParams
 from engine.drummond.result import AREA_FIELDS, PER_BAR_FIELDS, PROJECTED_FIELDS, DGResult
@@ -25,13 +26,18 @@ Buffers = dict[str, npt.NDArray[Any]]
 
 
 def allocate(n: int, params: DGParams | None = None) -> Buffers:
-    """Numpy-allocated output arrays for ``n`` bars (reuse them with ``compute_into``)."""
+    """Numpy-allocated output arrays for ``n`` bars (reuse them with ``compute_into``).
+
+    The arrays are views into one block, staggered across cache sets (see ``engine._alloc``).
+    """
     params = DGParams() if params is None else params
-    out: Buffers = {k: np.empty(n + 1, dtype=t) for k, t in PROJECTED_FIELDS.items()}
-    out.update({k: np.empty(n, dtype=t) for k, t in PER_BAR_FIELDS.items()})
+    specs: list[tuple[str, tuple[int, ...], Any]] = [
+        (k, (n + 1,), t) for k, t in PROJECTED_FIELDS.items()]
+    specs += [(k, (n,), t) for k, t in PER_BAR_FIELDS.items()]
     if params.extended_lines:
-        out["extra_lines"] = np.empty((len(EXT_LINE_NAMES), n + 1), dtype=np.float64)
-    return out
+        specs.append(("extra_lines", (len(EXT_LINE_NAMES), n + 1), np.float64))
+    arrays = staggered_empty([(shape, dtype) for _, shape, dtype in specs])
+    return {name: a for (name, _, _), a in zip(specs, arrays, strict=True)}
 
 
 def _check_inputs(H: npt.NDArray[Any], L: npt.NDArray[Any], C: npt.NDArray[Any]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from engine._jit import kernel
+from engine._jit import inline_helper, kernel
 
 F64 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.int8]
@@ -74,7 +74,7 @@ def dg_core_nb(
         prev = PL[t]
 
 
-@kernel
+@inline_helper
 def _window_out(
     t: int, win: int, sh: float, sl: float, sc: float, hl_avg: bool,
     PL: F64, ETOP: F64, EBOT: F64, AR3: F64,
@@ -90,7 +90,7 @@ def _window_out(
     AR3[t] = (sh - sl) / win
 
 
-@kernel
+@inline_helper
 def _core3(
     H: F64, L: F64, C: F64, hl_avg: bool,
     PL: F64, ETOP: F64, EBOT: F64, AR3: F64, OOD: F64, OOH: F64, OOL: F64, SLOPE: F64,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from engine._jit import kernel
+from engine._jit import inline_helper, kernel
 
 F64 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.int8]
@@ -13,7 +13,7 @@ I32 = npt.NDArray[np.int32]
 B1 = npt.NDArray[np.bool_]
 
 
-@kernel
+@inline_helper
 def _guard(ar: float, pl: float, tick: float) -> float:
     """``max(AR3, eps)`` with ``eps = max(tick, 1e-12·|PL|)``: every division by AR3 goes here."""
     eps = max(tick, 1e-12 * abs(pl))

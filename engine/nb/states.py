@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from engine._jit import kernel
+from engine._jit import inline_helper, kernel
 from engine.nb.drummond import CONG_ACTION, CONG_ENTRANCE, CONG_EXIT, TREND, TREND_REVERSAL
 
 F64 = npt.NDArray[np.float64]
@@ -18,7 +18,7 @@ _TRD = 1
 _CONG = 2
 
 
-@kernel
+@inline_helper
 def _trend_extreme(H: F64, L: F64, start: int, stop: int, d: int) -> float:
     """Highest high (d=+1) or lowest low (d=-1) of bars start..stop-1; NaNs are skipped."""
     best = np.nan
