@@ -73,6 +73,9 @@ def dg_patterns_nb(
     cw_above = 0  # consecutive closes beyond the envelope, ending at t
     cw_below = 0
     run = 0
+    prev_up = prev_dn = False
+    prev_c = prev_h = prev_l = np.nan
+    not_slope = not cwave_requires_slope
     for t in range(n):
         h = H[t]
         lo = L[t]
@@ -82,17 +85,17 @@ def dg_patterns_nb(
         sl = SLOPE[t]
         above = lo > pl
         below = h < pl
-        touch = lo <= pl and pl <= h
+        touch = (lo <= pl) & (pl <= h)
         AWAY_ABOVE[t] = above
         AWAY_BELOW[t] = below
         TOUCH[t] = touch
-        REFRESH_ABOVE[t] = touch and n_above >= min_away
-        REFRESH_BELOW[t] = touch and n_below >= min_away
+        REFRESH_ABOVE[t] = touch & (n_above >= min_away)
+        REFRESH_BELOW[t] = touch & (n_below >= min_away)
         n_above = n_above + 1 if above else 0
         n_below = n_below + 1 if below else 0
 
-        up = sl > 0 and c > pl and lo >= pl - k_push * ar
-        down = sl < 0 and c < pl and h <= pl + k_push * ar
+        up = (sl > 0) & (c > pl) & (lo >= pl - k_push * ar)
+        down = (sl < 0) & (c < pl) & (h <= pl + k_push * ar)
         PUSH_UP[t] = up
         PUSH_DOWN[t] = down
         if up:
@@ -105,16 +108,19 @@ def dg_patterns_nb(
 
         g = _guard(ar, pl, tick)
         wide = (h - lo) >= m_exh * ar
-        EXH_UP[t] = h > ETOP[t] and (c - pl) / g >= k_exh and wide
-        EXH_DOWN[t] = lo < EBOT[t] and (pl - c) / g >= k_exh and wide
-        if t >= 1:
-            EXH_UP_CONF[t] = EXH_UP[t - 1] and c < C[t - 1] and h <= H[t - 1]
-            EXH_DOWN_CONF[t] = EXH_DOWN[t - 1] and c > C[t - 1] and lo >= L[t - 1]
-        else:
-            EXH_UP_CONF[t] = False
-            EXH_DOWN_CONF[t] = False
+        ex_up = (h > ETOP[t]) & ((c - pl) / g >= k_exh) & wide
+        ex_dn = (lo < EBOT[t]) & ((pl - c) / g >= k_exh) & wide
+        EXH_UP[t] = ex_up
+        EXH_DOWN[t] = ex_dn
+        EXH_UP_CONF[t] = prev_up & (c < prev_c) & (h <= prev_h)
+        EXH_DOWN_CONF[t] = prev_dn & (c > prev_c) & (lo >= prev_l)
+        prev_up = ex_up
+        prev_dn = ex_dn
+        prev_c = c
+        prev_h = h
+        prev_l = lo
 
         cw_above = cw_above + 1 if c > ETOP[t] else 0
         cw_below = cw_below + 1 if c < EBOT[t] else 0
-        CW_UP[t] = cw_above >= n_cw and (not cwave_requires_slope or sl > 0)
-        CW_DOWN[t] = cw_below >= n_cw and (not cwave_requires_slope or sl < 0)
+        CW_UP[t] = (cw_above >= n_cw) & (not_slope | (sl > 0))
+        CW_DOWN[t] = (cw_below >= n_cw) & (not_slope | (sl < 0))
