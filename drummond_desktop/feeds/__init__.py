@@ -1,0 +1,1 @@
+"""Market-data providers (EODHD, CSV files, the synthetic demo universe), each yielding ``Bars``."""
