@@ -48,3 +48,13 @@ def test_warmup_compiles_every_kernel():
     assert len(kernels) >= 6
     for k in kernels:
         assert k.signatures, f"{k.__name__} was not compiled by warmup()"
+
+
+def test_every_kernel_is_cached_and_releases_the_gil():
+    from engine.nb import drummond, patterns, states
+
+    kernels = [getattr(m, k) for m in (drummond, patterns, states) for k in dir(m)
+               if k.endswith("_nb")]
+    for k in kernels:
+        assert k.targetoptions.get("nogil") is True, k.__name__
+        assert k._cache.__class__.__name__ == "FunctionCache", k.__name__
