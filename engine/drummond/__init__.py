@@ -6,6 +6,7 @@ methodology the kernels follow.
 
 from engine.drummond.analyze import allocate, analyze, compute_into
 from engine.drummond.nextbar import Congestion, NextBarMap, Termination, next_bar_map
+from engine.drummond.outcomes import LiveProjection, level_outcomes, live_projection
 from engine.drummond.params import DGParams
 from engine.drummond.result import (
     PER_BAR_FIELDS,
@@ -26,6 +27,7 @@ __all__ = [
     "DGResult",
     "Level",
     "LineType",
+    "LiveProjection",
     "NextBarMap",
     "State",
     "Termination",
@@ -34,6 +36,8 @@ __all__ = [
     "allocate",
     "analyze",
     "compute_into",
+    "level_outcomes",
+    "live_projection",
     "next_bar_map",
     "zones",
 ]
