@@ -12,10 +12,14 @@ from typing import TYPE_CHECKING, Any
 from engine.bars import Bars, BarsError
 
 if TYPE_CHECKING:
+    from engine._alloc import BlockPool
     from engine.drummond import DGParams, DGResult, analyze, zones
+
+    output_pool: BlockPool
     from engine.warmup import warmup
 
-__all__ = ["Bars", "BarsError", "DGParams", "DGResult", "analyze", "warmup", "zones"]
+__all__ = ["Bars", "BarsError", "DGParams", "DGResult", "analyze", "output_pool", "warmup",
+           "zones"]
 
 _LAZY = {
     "DGParams": "engine.drummond",
@@ -23,14 +27,17 @@ _LAZY = {
     "analyze": "engine.drummond",
     "zones": "engine.drummond",
     "warmup": "engine.warmup",
+    "output_pool": "engine._alloc",
 }
+# Names whose attribute in the module differs from the public one.
+_RENAMED = {"output_pool": "POOL"}
 
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'engine' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    return getattr(importlib.import_module(module), _RENAMED.get(name, name))
 
 
 def __dir__() -> list[str]:

@@ -65,6 +65,8 @@ class BlockPool:
                 total -= block.nbytes
 
     def clear(self) -> None:
+        """Forget every pooled block (memory returns to the OS once no array views it), e.g.
+        when the app closes a big chart. Setting ``limit_bytes = 0`` turns pooling off."""
         with self._lock:
             self._blocks.clear()
 

@@ -66,6 +66,9 @@ def compute_into(H: npt.NDArray[Any], L: npt.NDArray[Any], C: npt.NDArray[Any],
     """Fill ``out`` (from ``allocate``) for raw float64 arrays; NaN inputs are allowed here."""
     n = _check_inputs(H, L, C)
     _check_buffers(out, n, params)
+    # Read-only views: the kernels then see the same array types as with frozen Bars columns,
+    # so numba compiles (and caches) one signature per kernel instead of two.
+    H, L, C = (_readonly_view(a) for a in (H, L, C))
     p = params
     dg_core_nb(H, L, C, p.win, p.envelope_mode == "hl_avg", out["pldot"], out["etop"],
                out["ebot"], out["ar3"], out["one_one_dot"], out["one_one_high"],
@@ -91,6 +94,12 @@ def compute_into(H: npt.NDArray[Any], L: npt.NDArray[Any], C: npt.NDArray[Any],
                    out["refresh_from_below"], out["exhaust_up"], out["exhaust_down"],
                    out["exhaust_up_confirmed"], out["exhaust_down_confirmed"],
                    out["cwave_up"], out["cwave_down"])
+
+
+def _readonly_view(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 def _undisplace(out: Buffers) -> None:

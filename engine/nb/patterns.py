@@ -72,7 +72,8 @@ def dg_patterns_nb(
     n_below = 0
     cw_above = 0  # consecutive closes beyond the envelope, ending at t
     cw_below = 0
-    run = 0
+    up_run = 0
+    down_run = 0
     prev_up = prev_dn = False
     prev_c = prev_h = prev_l = np.nan
     not_slope = not cwave_requires_slope
@@ -91,20 +92,16 @@ def dg_patterns_nb(
         TOUCH[t] = touch
         REFRESH_ABOVE[t] = touch & (n_above >= min_away)
         REFRESH_BELOW[t] = touch & (n_below >= min_away)
-        n_above = n_above + 1 if above else 0
-        n_below = n_below + 1 if below else 0
+        n_above = (n_above + 1) * above  # counters as arithmetic: no branch to mispredict
+        n_below = (n_below + 1) * below
 
         up = (sl > 0) & (c > pl) & (lo >= pl - k_push * ar)
         down = (sl < 0) & (c < pl) & (h <= pl + k_push * ar)
         PUSH_UP[t] = up
         PUSH_DOWN[t] = down
-        if up:
-            run = run + 1 if run > 0 else 1
-        elif down:
-            run = run - 1 if run < 0 else -1
-        else:
-            run = 0
-        PUSH_RUN[t] = run
+        up_run = (up_run + 1) * up
+        down_run = (down_run + 1) * down
+        PUSH_RUN[t] = up_run - down_run  # up and down pushes exclude each other (slope sign)
 
         g = _guard(ar, pl, tick)
         wide = (h - lo) >= m_exh * ar
@@ -120,7 +117,7 @@ def dg_patterns_nb(
         prev_h = h
         prev_l = lo
 
-        cw_above = cw_above + 1 if c > ETOP[t] else 0
-        cw_below = cw_below + 1 if c < EBOT[t] else 0
+        cw_above = (cw_above + 1) * (c > ETOP[t])
+        cw_below = (cw_below + 1) * (c < EBOT[t])
         CW_UP[t] = (cw_above >= n_cw) & (not_slope | (sl > 0))
         CW_DOWN[t] = (cw_below >= n_cw) & (not_slope | (sl < 0))

@@ -58,92 +58,86 @@ def dg_states_nb(
     dot = blk = chi = clo = np.nan
     cont = False
     for t in range(n):
-        STATE[t] = 0
-        TDIR[t] = 0
-        PDIR[t] = 0
-        RUN_LEN[t] = 0
-        RUN_SIDE[t] = 0
-        DOTTED[t] = np.nan
-        BLOCK[t] = np.nan
-        CONF_HI[t] = np.nan
-        CONF_LO[t] = np.nan
-        CONF_EXP[t] = False
-        CONT_ENT[t] = False
-        if np.isnan(SIDE[t]):
-            continue
-        s = int(SIDE[t])
-        if s == 0 and tie_carry:
-            s = last_side
-        if s != 0:
-            last_side = s
-        if s != 0 and s == run_side:
-            run += 1
-        elif s != 0:
-            run_side = s
-            run = 1
-            run_start = t
-        else:
-            run_side = 0
-            run = 0
-            run_start = -1
+        # Outputs are gathered in locals and stored once per bar (stores are half the cost).
+        st = 0
+        exp = False
+        cont_out = False
+        if not np.isnan(SIDE[t]):
+            s = int(SIDE[t])
+            if s == 0 and tie_carry:
+                s = last_side
+            if s != 0:
+                last_side = s
+            if s != 0 and s == run_side:
+                run += 1
+            elif s != 0:
+                run_side = s
+                run = 1
+                run_start = t
+            else:
+                run_side = 0
+                run = 0
+                run_start = -1
 
-        if mode == _NONE:
-            if run >= trend_len:
-                mode = _TRD
-                d = run_side
-                trend_start = run_start
-                STATE[t] = TREND
-            else:
-                STATE[t] = CONG_ACTION
-        elif mode == _TRD:
-            if s == -d:
-                mode = _CONG
-                prior = d
-                ent = t
-                STATE[t] = CONG_ENTRANCE
-                stop = t + 1 if dotted_includes_entrance else t
-                dot = _trend_extreme(H, L, trend_start, stop, d)
-                if d == 1:
-                    blk = L[t]
-                    chi = max(H[t], dot)
-                    clo = L[t]
+            if mode == _NONE:
+                if run >= trend_len:
+                    mode = _TRD
+                    d = run_side
+                    trend_start = run_start
+                    st = TREND
                 else:
-                    blk = H[t]
-                    chi = H[t]
-                    clo = min(L[t], dot)
-                cont = True
-            else:
-                STATE[t] = TREND
-        else:
-            if exit_requires_break:
-                done = run >= trend_len and (
-                    (run_side == 1 and C[t] > chi) or (run_side == -1 and C[t] < clo))
-            else:
-                done = run == trend_len
-            if done:
-                if run_side == -prior and (reversal_any_opposite or run_start == ent):
-                    STATE[t] = TREND_REVERSAL
+                    st = CONG_ACTION
+            elif mode == _TRD:
+                if s == -d:
+                    mode = _CONG
+                    prior = d
+                    ent = t
+                    st = CONG_ENTRANCE
+                    stop = t + 1 if dotted_includes_entrance else t
+                    dot = _trend_extreme(H, L, trend_start, stop, d)
+                    if d == 1:
+                        blk = L[t]
+                        chi = max(H[t], dot)
+                        clo = L[t]
+                    else:
+                        blk = H[t]
+                        chi = H[t]
+                        clo = min(L[t], dot)
+                    cont = True
                 else:
-                    STATE[t] = CONG_EXIT
-                mode = _TRD
-                d = run_side
-                trend_start = run_start
+                    st = TREND
             else:
-                STATE[t] = CONG_ACTION
-                CONF_EXP[t] = (t > ent + 2) and (H[t] > chi or L[t] < clo)
-                chi = max(chi, H[t])
-                clo = min(clo, L[t])
-                if s != -prior:
-                    cont = False
-                CONT_ENT[t] = cont
-
-        if mode == _TRD:
-            TDIR[t] = d
-        elif mode == _CONG:
-            PDIR[t] = prior
-            DOTTED[t] = dot
-            BLOCK[t] = blk
-            CONF_HI[t] = chi
-            CONF_LO[t] = clo
-        RUN_LEN[t] = run
-        RUN_SIDE[t] = run_side
+                if exit_requires_break:
+                    done = run >= trend_len and (
+                        (run_side == 1 and C[t] > chi) or (run_side == -1 and C[t] < clo))
+                else:
+                    done = run == trend_len
+                if done:
+                    if run_side == -prior and (reversal_any_opposite or run_start == ent):
+                        st = TREND_REVERSAL
+                    else:
+                        st = CONG_EXIT
+                    mode = _TRD
+                    d = run_side
+                    trend_start = run_start
+                else:
+                    st = CONG_ACTION
+                    exp = (t > ent + 2) and (H[t] > chi or L[t] < clo)
+                    chi = max(chi, H[t])
+                    clo = min(clo, L[t])
+                    if s != -prior:
+                        cont = False
+                    cont_out = cont
+        counted = st != 0
+        in_cong = counted and mode == _CONG
+        STATE[t] = st
+        TDIR[t] = d if counted and mode == _TRD else 0
+        PDIR[t] = prior if in_cong else 0
+        RUN_LEN[t] = run if counted else 0
+        RUN_SIDE[t] = run_side if counted else 0
+        DOTTED[t] = dot if in_cong else np.nan
+        BLOCK[t] = blk if in_cong else np.nan
+        CONF_HI[t] = chi if in_cong else np.nan
+        CONF_LO[t] = clo if in_cong else np.nan
+        CONF_EXP[t] = exp
+        CONT_ENT[t] = cont_out

@@ -59,3 +59,18 @@ def test_kernels_overwrite_every_element_of_reused_buffers():
     compute_into(h, lo, c, p, dirty)
     for name, a in fresh.items():
         np.testing.assert_array_equal(dirty[name], a, err_msg=name)
+
+
+def test_the_engine_pool_is_public_and_can_be_released():
+    import engine
+
+    assert isinstance(engine.output_pool, BlockPool)
+    limit = engine.output_pool.limit_bytes
+    try:
+        engine.output_pool.limit_bytes = 0  # pooling off: a plain fresh block every call
+        a = staggered_empty([((3_000_000,), np.float64)])
+        assert engine.output_pool.pooled_bytes == 0 and a[0].size == 3_000_000
+    finally:
+        engine.output_pool.limit_bytes = limit
+    engine.output_pool.clear()
+    assert engine.output_pool.pooled_bytes == 0
