@@ -11,16 +11,13 @@ import numpy.typing as npt
 from engine._alloc import staggered_empty
 from engine.bars import Bars
 from engine.drummond.params import DGParams
-from engine.drummond.result import AREA_FIELDS, PER_BAR_FIELDS, PROJECTED_FIELDS, DGResult
-from engine.nb.drummond import (
+from engine.drummond.result import (
+    AREA_FIELDS,
     EXT_LINE_NAMES,
-    dg_core_nb,
-    dg_lines_ext_nb,
-    dg_lines_nb,
-    dg_side_nb,
+    PER_BAR_FIELDS,
+    PROJECTED_FIELDS,
+    DGResult,
 )
-from engine.nb.patterns import dg_dot_shape_nb, dg_patterns_nb
-from engine.nb.states import dg_states_nb
 
 Buffers = dict[str, npt.NDArray[Any]]
 
@@ -69,6 +66,11 @@ def compute_into(H: npt.NDArray[Any], L: npt.NDArray[Any], C: npt.NDArray[Any],
     # Read-only views: the kernels then see the same array types as with frozen Bars columns,
     # so numba compiles (and caches) one signature per kernel instead of two.
     H, L, C = (_readonly_view(a) for a in (H, L, C))
+    # numba loads here, with the first analysis (a worker thread at start-up), not at import.
+    from engine.nb.drummond import dg_core_nb, dg_lines_ext_nb, dg_lines_nb, dg_side_nb
+    from engine.nb.patterns import dg_dot_shape_nb, dg_patterns_nb
+    from engine.nb.states import dg_states_nb
+
     p = params
     dg_core_nb(H, L, C, p.win, p.envelope_mode == "hl_avg", out["pldot"], out["etop"],
                out["ebot"], out["ar3"], out["one_one_dot"], out["one_one_high"],

@@ -71,6 +71,10 @@ PER_BAR_FIELDS: dict[str, type[np.generic]] = {
 }
 ARRAY_FIELDS: tuple[str, ...] = (*PROJECTED_FIELDS, *PER_BAR_FIELDS)
 AREA_FIELDS: tuple[str, ...] = ("z6t", "z5t", "z2b", "z1b")
+# The optional lines of ``DGParams.extended_lines``, in the row order of ``dg_lines_ext_nb``.
+EXT_LINE_NAMES: tuple[str, ...] = (
+    "HH_31", "LL_31", "LH_31", "HL_31", "HH_32", "LL_32", "LH_32", "HL_32", "CC", "DD",
+)
 
 # The report columns of `drummond analyze --out`, in this order (the contract).
 REPORT_FIELDS: tuple[str, ...] = (

@@ -25,10 +25,8 @@ CONG_ACTION = 3
 CONG_EXIT = 4
 TREND_REVERSAL = 5
 
-# Extended line rows in the array filled by dg_lines_ext_nb (spec §B6 optional extensions).
-EXT_LINE_NAMES = (
-    "HH_31", "LL_31", "LH_31", "HL_31", "HH_32", "LL_32", "LH_32", "HL_32", "CC", "DD",
-)
+# dg_lines_ext_nb fills the rows of its output in the order of
+# engine.drummond.result.EXT_LINE_NAMES (the kernels cannot import it: they take bare arrays).
 
 
 @kernel
@@ -156,7 +154,8 @@ def dg_lines_nb(H: F64, L: F64, HH: F64, LL: F64, LH: F64, HL: F64) -> None:
 
 @kernel
 def dg_lines_ext_nb(H: F64, L: F64, C: F64, PL: F64, OUT: F64) -> None:
-    """Optional lines (rows in ``EXT_LINE_NAMES`` order), each evaluated on target bar t.
+    """Optional lines, one row each, evaluated on target bar t (rows: HH_31 LL_31 LH_31 HL_31
+    HH_32 LL_32 LH_32 HL_32 CC DD).
 
     ``*_31`` lines are anchored on bars t-3 and t-1, ``*_32`` on bars t-3 and t-2 (both projected
     to t); ``CC`` joins the closes of t-2 and t-1; ``DD`` joins the dots plotted on t-2 and t-1.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.drummond import DGParams, allocate, compute_into
-from engine.nb.drummond import EXT_LINE_NAMES
+from engine.drummond.result import EXT_LINE_NAMES
 from tests.engine import naive
 
 
