@@ -17,10 +17,8 @@ from drummond_desktop.feeds import demo
 from drummond_desktop.feeds.csv_bars import read_csv_bars
 from drummond_desktop.services.analysis import AnalysisService
 from engine.drummond import PER_BAR_FIELDS, REPORT_FIELDS, analyze
+from tests.engine.golden import write_yahoo_csv
 
-GOLDEN = [(99, 102, 98, 100), (100, 104, 99, 103), (103, 106, 101, 105), (105, 108, 103, 107),
-          (107, 110, 105, 109), (109, 110, 107, 110), (109, 110, 104, 107), (106, 110, 105, 109),
-          (109, 109, 102, 104), (104, 106, 101, 102)]
 # Line 4 (after a blank line) has high < low.
 BAD_HIGH_LOW = ("Date,Open,High,Low,Close,Volume\n2006-01-02,10,11,9,10,1\n\n"
                 "2006-01-03,10,9,11,10,1\n")
@@ -28,11 +26,7 @@ BAD_HIGH_LOW = ("Date,Open,High,Low,Close,Volume\n2006-01-02,10,11,9,10,1\n\n"
 
 @pytest.fixture
 def golden_csv(tmp_path: Path) -> Path:
-    rows = [f"2006-01-{d + 2:02d},{o},{h},{lo},{c},{c},1000"
-            for d, (o, h, lo, c) in enumerate(GOLDEN)]
-    path = tmp_path / "golden.csv"
-    path.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n" + "\n".join(rows) + "\n")
-    return path
+    return write_yahoo_csv(tmp_path / "golden.csv")
 
 
 @pytest.fixture

@@ -30,19 +30,13 @@ from drummond_desktop.services.report import (
 )
 from engine import Bars
 from engine.drummond import PER_BAR_FIELDS, REPORT_FIELDS, analyze
+from tests.engine.golden import write_yahoo_csv
 
 # Spec §C1: O, H, L, C for t = 0..9.
-GOLDEN = [(99, 102, 98, 100), (100, 104, 99, 103), (103, 106, 101, 105), (105, 108, 103, 107),
-          (107, 110, 105, 109), (109, 110, 107, 110), (109, 110, 104, 107), (106, 110, 105, 109),
-          (109, 109, 102, 104), (104, 106, 101, 102)]
 
 
 def golden_csv(tmp_path: Path) -> Path:
-    rows = [f"2006-01-{d + 2:02d},{o},{h},{lo},{c},{c},1000"
-            for d, (o, h, lo, c) in enumerate(GOLDEN)]
-    path = tmp_path / "golden.csv"
-    path.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n" + "\n".join(rows) + "\n")
-    return path
+    return write_yahoo_csv(tmp_path / "golden.csv")
 
 
 @pytest.fixture

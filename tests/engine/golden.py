@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
@@ -34,6 +35,15 @@ def _num(text: str) -> float:
 def table() -> dict[str, np.ndarray]:
     rows = list(csv.DictReader(io.StringIO(C1_C2_CSV)))
     return {col: np.array([_num(r[col]) for r in rows]) for col in rows[0] if col != "t"}
+
+
+def write_yahoo_csv(path: Path) -> Path:
+    """The ten bars as a Yahoo-style CSV file (daily dates from 2006-01-02, volume 1000)."""
+    g = table()
+    rows = [f"2006-01-{t + 2:02d},{g['O'][t]:g},{g['H'][t]:g},{g['L'][t]:g},{g['C'][t]:g},"
+            f"{g['C'][t]:g},1000" for t in range(10)]
+    path.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n" + "\n".join(rows) + "\n")
+    return path
 
 
 def bars() -> Bars:
