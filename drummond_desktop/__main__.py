@@ -1,6 +1,6 @@
 """``python -m drummond_desktop``: the ``drummond`` command line."""
 
-from drummond_desktop.cli import main
+from drummond_desktop.bootstrap import cli_main as main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,11 +1,20 @@
 """``drummond``: the headless front end. The same services as the desktop app, from a terminal.
 
     drummond analyze --csv FILE [--symbol NAME] [--tz ZONE] [--out OUT.csv] [--json]
+    drummond analyze SYMBOL [--interval 1d] [--out OUT.csv] [--json]     (bars from the store)
     drummond demo [--symbol CODE] [--json]
+    drummond sync SYMBOL... [--interval 1d|1h|5m|1m] [--from DATE] [--to DATE]
+    drummond import PATH --symbol SYM [--interval 1d] [--tz ZONE]
+    drummond export bars SYM [--interval 1d] [--adjust none|splits|all] --out FILE.csv
+    drummond data coverage | drummond data quota [--online]
     drummond --version
 
+Market-data commands take ``--db-url URL`` (PostgreSQL); otherwise ``DRUMMOND_MARKET_DB_URL``,
+then the settings file, then the embedded SQLite store in the user data directory.
+
 Exit codes: 0 success; 2 bad input or usage (one line on stderr naming the file, line and rule);
-1 an unexpected error (a short message; the traceback only with ``--debug``); 130 interrupted.
+1 a failed sync symbol (one stderr line each) or an unexpected error (a short message; the
+traceback only with ``--debug``); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,7 +28,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from drummond_desktop import __version__
+from drummond_desktop import __version__, cli_market
+from drummond_desktop.bootstrap import AppContext
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.feeds import demo
 from drummond_desktop.services.analysis import (
@@ -39,7 +49,7 @@ from drummond_desktop.services.report import (
 PROG = "drummond"
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-Command = Callable[[argparse.Namespace, AnalysisService, TextIO], int]
+Command = Callable[[argparse.Namespace, AppContext, TextIO], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,10 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show the full traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    analyze = sub.add_parser("analyze", help="next-bar report for a CSV file of bars",
-                             description="Read OHLCV bars from a CSV file and print the "
-                                         "Drummond Geometry map for the next bar.")
-    analyze.add_argument("--csv", required=True, type=Path, metavar="PATH",
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db-url", metavar="URL",
+                    help="market store URL, e.g. postgresql+psycopg://user@host/db "
+                         "(default: the embedded SQLite file)")
+    analyze = sub.add_parser("analyze", parents=[db],
+                             help="next-bar report for a CSV file or a stored symbol",
+                             description="Print the Drummond Geometry map for the next bar, "
+                                         "from a CSV file (--csv) or from the store (SYMBOL).")
+    analyze.add_argument("symbol_or_none", nargs="?", metavar="SYMBOL",
+                         help="a stored symbol, e.g. AAPL.US (instead of --csv)")
+    analyze.add_argument("--interval", default="1d", help="with SYMBOL: the stored timeframe")
+    analyze.add_argument("--csv", type=Path, metavar="PATH",
                          help="bars: Date,Open,High,Low,Close[,Adj Close][,Volume] or "
                               "Date,Time,Open,High,Low,Close[,Volume][,OpenInterest]")
     analyze.add_argument("--symbol", default="", help="name for the bars (default: file name)")
@@ -73,12 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="demo symbol (default: the first daily code)")
     demo_cmd.add_argument("--json", action="store_true", help="print JSON instead of text")
     demo_cmd.set_defaults(run=_cmd_demo)
+    cli_market.add_commands(sub, db)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, service: AnalysisService | None = None,
-         stdout: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit code. ``service`` lets the composition root supply it."""
+def main(argv: Sequence[str] | None = None, *, context: AppContext | None = None,
+         service: AnalysisService | None = None, stdout: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code. ``context`` (services built on first use) and
+    ``service`` (the analysis service) let the composition root or a test supply them."""
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Command | None = getattr(args, "run", None)
@@ -86,8 +106,11 @@ def main(argv: Sequence[str] | None = None, *, service: AnalysisService | None =
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     out = stdout if stdout is not None else sys.stdout
+    ctx = context if context is not None else AppContext(db_url=getattr(args, "db_url", None))
+    if service is not None:
+        ctx._cache["analysis"] = service
     try:
-        return run(args, service if service is not None else AnalysisService(), out)
+        return run(args, ctx, out)
     except AppError as exc:
         _error(exc.user_message)
         return EXIT_BAD_INPUT
@@ -103,6 +126,9 @@ def main(argv: Sequence[str] | None = None, *, service: AnalysisService | None =
         _error(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the "
                "traceback)")
         return EXIT_UNEXPECTED
+    finally:
+        if context is None:
+            ctx.close()
 
 
 def _silence(out: TextIO) -> None:
@@ -132,9 +158,17 @@ def _dump(data: Any) -> str:
     return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
-def _cmd_analyze(args: argparse.Namespace, service: AnalysisService, out: TextIO) -> int:
-    request = AnalyzeFileRequest(path=args.csv, symbol=args.symbol, tz=args.tz)
-    report = service.analyze_file(request)
+def _cmd_analyze(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
+    if (args.csv is None) == (args.symbol_or_none is None):
+        _error("analyze needs either a stored SYMBOL or --csv PATH (not both)")
+        return EXIT_BAD_INPUT
+    if args.csv is not None:
+        request = AnalyzeFileRequest(path=args.csv, symbol=args.symbol, tz=args.tz)
+        report = ctx.analysis().analyze_file(request)
+    else:
+        bars = ctx.market_data().load(args.symbol_or_none, args.interval)
+        report = ctx.analysis().analyze_bars(bars, f"store: {args.symbol_or_none} "
+                                                   f"{args.interval}")
     if args.out is not None:
         write_result_csv(report.result, args.out)
     _emit(_dump(to_json(report)) if args.json else format_text(report), out)
@@ -143,8 +177,8 @@ def _cmd_analyze(args: argparse.Namespace, service: AnalysisService, out: TextIO
     return EXIT_OK
 
 
-def _cmd_demo(args: argparse.Namespace, service: AnalysisService, out: TextIO) -> int:
-    _emit(demo_text(service, args.symbol, as_json=args.json), out)
+def _cmd_demo(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
+    _emit(demo_text(ctx.analysis(), args.symbol, as_json=args.json), out)
     return EXIT_OK
 
 

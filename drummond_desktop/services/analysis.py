@@ -93,6 +93,13 @@ class AnalysisService:
         token.raise_if_cancelled()
         return self._analyze(bars, demo.DEMO_LABEL, True, req.params, token, progress)
 
+    def analyze_bars(self, bars: Bars, source: str, params: DGParams | None = None,
+                     cancel: CancelToken | None = None,
+                     progress: Progress = no_progress) -> AnalysisReport:
+        """Analyse bars from anywhere (the store, a feed); ``source`` says where they came from."""
+        token = cancel if cancel is not None else CancelToken()
+        return self._analyze(bars, source, False, params or DGParams(), token, progress)
+
     def analyze_demo_universe(self, params: DGParams | None = None,
                               cancel: CancelToken | None = None,
                               progress: Progress = no_progress) -> tuple[AnalysisReport, ...]:

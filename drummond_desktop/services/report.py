@@ -8,18 +8,13 @@ arrays; nothing is recomputed, so the CLI, the GUI and an export can never disag
 from __future__ import annotations
 
 import math
-import os
-import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
-from drummond_desktop.core.errors import AppError
 from drummond_desktop.services.analysis import AnalysisReport
+from drummond_desktop.services.csv_out import atomic_text, cells, is_intraday, rows_text, ts_text
 from engine.bars import Bars
 from engine.drummond import PER_BAR_FIELDS, REPORT_FIELDS, DGResult, State, Zone
 
@@ -33,7 +28,6 @@ _DIRECTION = {1: "up", -1: "down", 0: "none"}
 _SHAPE = {1: "rising", -1: "falling", 0: "flat"}
 _KIND = {"R": "resistance", "S": "support", "P": "at price"}
 _CSV_CHUNK = 65_536  # rows formatted at a time: bounds the memory of the string columns
-_SAMPLE = 2_048  # values of a chunk that decide whether formatting distinct values pays off
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -50,7 +44,7 @@ def price_decimals(reference: float) -> int:
 
 
 def _is_intraday(bars: Bars) -> bool:
-    return bool(np.any(bars.ts % _DAY))
+    return is_intraday(bars.ts)
 
 
 def _when(ts: int, intraday: bool) -> str:
@@ -252,74 +246,27 @@ def csv_header() -> list[str]:
 def write_result_csv(result: DGResult, path: str | Path) -> None:
     """One row per bar plus a final row (empty ts) carrying the projections for the next bar.
 
-    Written to a temporary file beside ``path`` and moved into place, so a failure never leaves
-    a half-written file. Booleans are 0/1, NaN is an empty cell, floats round-trip exactly.
+    Written atomically (``csv_out.atomic_text``): a failure never leaves a half-written file.
+    Booleans are 0/1, NaN is an empty cell, floats round-trip exactly.
     """
-    target = Path(path)
-    # A fresh name beside the target (same file system for os.replace); opened with "x" so the
-    # permissions follow the umask like any other file the user writes (mkstemp would use 0600).
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        fh = open(tmp, "x", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise AppError(f"cannot write {target}: {exc}",
-                       user_message=f"Cannot write {target}: {exc.strerror}") from None
-    try:
-        with fh:
-            fh.write(",".join(csv_header()) + "\n")
-            for start in range(0, len(result), _CSV_CHUNK):
-                fh.write(_csv_rows(result, start, min(start + _CSV_CHUNK, len(result))))
-            fh.write(_projection_row(result))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_text(path) as fh:
+        fh.write(",".join(csv_header()) + "\n")
+        for start in range(0, len(result), _CSV_CHUNK):
+            fh.write(_csv_rows(result, start, min(start + _CSV_CHUNK, len(result))))
+        fh.write(_projection_row(result))
 
 
 def _csv_rows(result: DGResult, start: int, stop: int) -> str:
     bars = result.bars
-    cols: list[Any] = [_ts_text(bars.ts[start:stop], _is_intraday(bars))]
-    cols += [_cells(getattr(bars, k)[start:stop]) for k in ("open", "high", "low", "close")]
-    cols += [_cells(getattr(result, k)[start:stop]) for k in REPORT_FIELDS]
-    return "\n".join(map(",".join, zip(*cols, strict=True))) + "\n"
+    cols: list[Any] = [ts_text(bars.ts[start:stop], _is_intraday(bars))]
+    cols += [cells(getattr(bars, k)[start:stop]) for k in ("open", "high", "low", "close")]
+    cols += [cells(getattr(result, k)[start:stop]) for k in REPORT_FIELDS]
+    return rows_text(cols)
 
 
 def _projection_row(result: DGResult) -> str:
     n = len(result)
-    cells = ["", "", "", "", ""]
-    cells += ["" if k in PER_BAR_FIELDS else str(_cells(getattr(result, k)[n:n + 1])[0])
-              for k in REPORT_FIELDS]
-    return ",".join(cells) + "\n"
-
-
-def _ts_text(ts: npt.NDArray[np.int64], intraday: bool) -> list[str]:
-    if intraday:
-        text: list[str] = np.char.add(ts.astype("datetime64[s]").astype(str), "Z").tolist()
-        return text
-    days: list[str] = (ts // _DAY).astype("datetime64[D]").astype(str).tolist()
-    return days
-
-
-_BOOL_TEXT = np.array(["0", "1"], dtype=object)
-
-
-def _cells(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
-    """Text cells for one column: 0/1 booleans, exact shortest floats, empty NaN."""
-    if values.dtype == np.bool_:
-        out: npt.NDArray[np.object_] = _BOOL_TEXT[values.view(np.int8)]
-        return out
-    # Prices, levels and states repeat, so format each distinct value once; a sample decides,
-    # because sorting a column of distinct values (PLdot, slope) would only add work.
-    sample = values[:_SAMPLE]
-    if np.unique(sample).size * 4 > sample.size:
-        return _format(values)
-    uniq, inverse = np.unique(values, return_inverse=True)
-    return _format(uniq)[inverse.reshape(-1)]
-
-
-def _format(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
-    # repr of a Python float is the shortest text that reads back to the same double.
-    text = np.array(list(map(repr, values.tolist())), dtype=object)
-    if values.dtype.kind == "f":
-        text[np.isnan(values)] = ""
-    return text
+    row = ["", "", "", "", ""]
+    row += ["" if k in PER_BAR_FIELDS else str(cells(getattr(result, k)[n:n + 1])[0])
+            for k in REPORT_FIELDS]
+    return ",".join(row) + "\n"

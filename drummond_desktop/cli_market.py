@@ -1,0 +1,150 @@
+"""The market-data commands of ``drummond``: sync, import, export, data coverage/quota.
+
+Each handler takes the parsed arguments, the ``AppContext`` (services built on first use) and
+the output stream, and returns the exit code. Failures that concern one symbol of a sync go to
+stderr as ``drummond: sync SYMBOL: why``; nothing here prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from drummond_desktop.core.errors import AppError
+
+if TYPE_CHECKING:
+    from drummond_desktop.bootstrap import AppContext
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+INTERVALS = ("1d", "1h", "5m", "1m")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                 db: argparse.ArgumentParser) -> None:
+    """Register the market-data subcommands; ``db`` is the parent parser holding --db-url."""
+    sync = sub.add_parser("sync", parents=[db], help="fetch bars from EODHD into the store")
+    sync.add_argument("symbols", nargs="+", metavar="SYMBOL", help="e.g. AAPL.US")
+    sync.add_argument("--interval", choices=INTERVALS, default="1d")
+    sync.add_argument("--from", dest="start", type=iso_date, metavar="DATE")
+    sync.add_argument("--to", dest="end", type=iso_date, metavar="DATE")
+    sync.set_defaults(run=cmd_sync)
+
+    imp = sub.add_parser("import", parents=[db], help="store the bars of a CSV file")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--symbol", required=True)
+    imp.add_argument("--interval", default="1d")
+    imp.add_argument("--tz", default="UTC", metavar="ZONE")
+    imp.set_defaults(run=cmd_import)
+
+    export = sub.add_parser("export", help="write stored data to a file")
+    what = export.add_subparsers(dest="what", metavar="WHAT", required=True)
+    bars = what.add_parser("bars", parents=[db], help="bars as CSV: ts,open,high,low,close,volume")
+    bars.add_argument("symbol")
+    bars.add_argument("--interval", default="1d")
+    bars.add_argument("--adjust", choices=("none", "splits", "all"), default="none")
+    bars.add_argument("--from", dest="start", type=iso_date, metavar="DATE")
+    bars.add_argument("--to", dest="end", type=iso_date, metavar="DATE")
+    bars.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
+    bars.set_defaults(run=cmd_export_bars)
+
+    data = sub.add_parser("data", help="what the store holds")
+    which = data.add_subparsers(dest="what", metavar="WHAT", required=True)
+    cov = which.add_parser("coverage", parents=[db], help="symbols x timeframes: range, gaps")
+    cov.set_defaults(run=cmd_coverage)
+    quota = which.add_parser("quota", parents=[db], help="EODHD calls used today (ledger)")
+    quota.add_argument("--online", action="store_true",
+                       help="also ask EODHD (one call) for the account's own counter")
+    quota.set_defaults(run=cmd_quota)
+
+
+def _err(message: str) -> None:
+    print(f"drummond: {message}", file=sys.stderr)
+
+
+def cmd_sync(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
+    from drummond_desktop.services.market_sync import SyncRequest
+
+    try:
+        request = SyncRequest(tuple(args.symbols), args.interval, args.start, args.end)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    report = ctx.market_sync().sync(request)
+    for r in report.results:
+        if not r.ok:
+            _err(f"sync {r.symbol}: {r.error}")
+        elif r.resumed:
+            out.write(f"{r.symbol} {report.interval}: already synced by this job\n")
+        else:
+            note = " (full re-fetch after a new split or dividend)" if r.full_refetch else ""
+            flags = f", {len(r.anomalies)} flagged" if r.anomalies else ""
+            out.write(f"{r.symbol} {report.interval}: {r.received} bars received, "
+                      f"{r.inserted} new, {r.updated} updated{flags}{note}\n")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_import(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
+    from drummond_desktop.services.market_data import ImportRequest
+
+    rep = ctx.market_data().import_file(ImportRequest(args.path, args.symbol, args.interval,
+                                                      args.tz))
+    out.write(f"{rep.symbol} {rep.interval}: {rep.received} bars read, {rep.inserted} new, "
+              f"{rep.updated} updated, {rep.unchanged} unchanged\n")
+    return EXIT_OK
+
+
+def cmd_export_bars(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
+    from drummond_desktop.services.market_data import ExportRequest
+
+    n = ctx.market_data().export_bars(ExportRequest(args.symbol, args.out, args.interval,
+                                                    args.adjust, args.start, args.end))
+    how = {"none": "raw", "splits": "split-adjusted", "all": "split- and dividend-adjusted"}
+    out.write(f"Wrote {n} {how[args.adjust]} {args.interval} bars of {args.symbol} "
+              f"to {args.out}\n")
+    return EXIT_OK
+
+
+def _when(ts: int, timeframe: str) -> str:
+    moment = datetime.fromtimestamp(ts, UTC)
+    daily = timeframe.endswith(("d", "w", "mo", "y"))
+    return moment.strftime("%Y-%m-%d") if daily else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_coverage(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
+    rows = ctx.market_data().coverage()
+    if not rows:
+        out.write("The store holds no bars yet (drummond sync / drummond import).\n")
+        return EXIT_OK
+    out.write(f"{'symbol':<16} {'tf':<4} {'first':<16} {'last':<16} {'bars':>9} {'gaps':>5}\n")
+    for c in rows:
+        out.write(f"{c.symbol:<16} {c.timeframe:<4} {_when(c.first_ts, c.timeframe):<16} "
+                  f"{_when(c.last_ts, c.timeframe):<16} {c.count:>9} {len(c.gaps):>5}\n")
+    return EXIT_OK
+
+
+def cmd_quota(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
+    rep = ctx.market_data().quota(ctx.settings().eodhd_daily_budget)
+    out.write(f"EODHD calls used today (UTC, local ledger): {rep.used_today} of "
+              f"{rep.budget} budgeted; {rep.remaining} left\n")
+    for d in rep.days:
+        out.write(f"  {d.day}  {d.requests:>6} requests  {d.cost:>7} calls  "
+                  f"{d.failed:>4} failed\n")
+    if args.online:
+        try:
+            user = ctx.eodhd().user()
+        except AppError as exc:
+            _err(f"quota --online: {exc.user_message}")
+            return EXIT_FAILED
+        out.write(f"EODHD account: {user.api_requests} calls used today of "
+                  f"{user.daily_rate_limit} (remaining {user.remaining_calls})\n")
+    return EXIT_OK

@@ -1,0 +1,130 @@
+"""``MarketDataService``: CSV files into the store, bars out of it, and what the store holds.
+
+Import reads a file with the same validation as every other path into ``Bars`` (a bad file
+writes nothing) and upserts it; export writes raw or adjusted bars (adjusted from the stored
+splits and dividends, never from a vendor's adjusted close); coverage and quota read the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from drummond_desktop.core.errors import BadFile, DataError
+from drummond_desktop.core.tasks import CancelToken, Progress, no_progress
+from drummond_desktop.feeds.csv_bars import read_csv_bars
+from drummond_desktop.services.csv_out import atomic_text, cells, is_intraday, rows_text, ts_text
+from drummond_desktop.store import Coverage, DailyUsage, MarketStore, adjust
+from drummond_desktop.store.adjust import AdjustMode
+from engine.bars import Bars
+
+ReadBars = Callable[..., Bars]
+EXPORT_COLUMNS = ("ts", "open", "high", "low", "close", "volume")
+_CHUNK = 65_536
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    path: Path
+    symbol: str
+    interval: str = "1d"
+    tz: str = "UTC"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    symbol: str
+    interval: str
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    symbol: str
+    out: Path
+    interval: str = "1d"
+    adjust: AdjustMode = "none"
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class QuotaReport:
+    used_today: int
+    budget: int
+    days: tuple[DailyUsage, ...]
+
+    @property
+    def remaining(self) -> int:
+        return max(self.budget - self.used_today, 0)
+
+
+def _epoch(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+class MarketDataService:
+    def __init__(self, store: MarketStore, read_bars: ReadBars = read_csv_bars) -> None:
+        self._store = store
+        self._read_bars = read_bars
+
+    def import_file(self, request: ImportRequest, cancel: CancelToken | None = None,
+                    progress: Progress = no_progress) -> ImportReport:
+        """Validate the whole file, then store it in one transaction (idempotent)."""
+        progress(0, 2, f"reading {request.path}")
+        bars = self._read_bars(request.path, symbol=request.symbol, tz=request.tz)
+        if bars.timeframe and bars.timeframe != request.interval:
+            raise BadFile(request.path, 0, f"the file holds {bars.timeframe} bars, not "
+                          f"{request.interval} (use --interval {bars.timeframe})")
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        progress(1, 2, f"storing {len(bars)} bars of {request.symbol}")
+        stored = Bars.from_arrays(bars.ts, bars.open, bars.high, bars.low, bars.close,
+                                  bars.volume, symbol=request.symbol, timeframe=request.interval)
+        up = self._store.bars.upsert(request.symbol, request.interval, stored)
+        progress(2, 2, "done")
+        return ImportReport(request.symbol, request.interval, up.received, up.inserted,
+                            up.updated, up.unchanged)
+
+    def load(self, symbol: str, interval: str, start: date | None = None,
+             end: date | None = None, adjust_mode: AdjustMode = "none") -> Bars:
+        """Stored bars (inclusive dates, UTC), adjusted when asked; ``DataError`` when none."""
+        lo = _epoch(start) if start else None
+        hi = _epoch(end + timedelta(days=1)) - 1 if end else None
+        bars = self._store.bars.load(symbol, interval, lo, hi)
+        if not len(bars):
+            raise DataError(f"no data for {symbol} {interval}",
+                            user_message=f"no data for {symbol}")
+        if adjust_mode != "none":
+            bars = adjust(bars, self._store.actions.splits(symbol),
+                          self._store.actions.dividends(symbol), adjust_mode)
+        return bars
+
+    def export_bars(self, request: ExportRequest) -> int:
+        """Write ``ts,open,high,low,close,volume`` rows, oldest first; returns the row count."""
+        bars = self.load(request.symbol, request.interval, request.start, request.end,
+                         request.adjust)
+        intraday = is_intraday(bars.ts)
+        with atomic_text(request.out) as fh:
+            fh.write(",".join(EXPORT_COLUMNS) + "\n")
+            for i in range(0, len(bars), _CHUNK):
+                part = slice(i, min(i + _CHUNK, len(bars)))
+                cols = [ts_text(bars.ts[part], intraday),
+                        *(cells(getattr(bars, k)[part]) for k in EXPORT_COLUMNS[1:])]
+                fh.write(rows_text(cols))
+        return len(bars)
+
+    def coverage(self) -> list[Coverage]:
+        return self._store.coverage()
+
+    def quota(self, budget: int, days: int = 7, now: float | None = None) -> QuotaReport:
+        """Calls used today (UTC) from the local ledger, against ``budget``, plus recent days."""
+        today = datetime.fromtimestamp(now, UTC).date() if now else datetime.now(UTC).date()
+        used = self._store.ledger.cost_on(today)
+        history = self._store.ledger.daily_totals(today - timedelta(days=days - 1), today)
+        return QuotaReport(used, budget, tuple(history))
