@@ -50,6 +50,7 @@ class Vendor:
     splits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     dividends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     status: dict[str, int] = field(default_factory=dict)  # symbol -> forced HTTP status
+    raw_eod: dict[str, bytes] = field(default_factory=dict)  # symbol -> body sent as-is
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -60,6 +61,9 @@ class Vendor:
         if symbol in self.status:
             return httpx.Response(self.status[symbol], text="Ticker Not Found.")
         body: Any
+        if kind == "eod" and symbol in self.raw_eod:
+            return httpx.Response(200, content=self.raw_eod[symbol],
+                                  headers={"content-type": "application/json"})
         if kind == "eod":
             body = self._range(self.daily.get(symbol), params, "date")
         elif kind == "intraday":
