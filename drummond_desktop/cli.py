@@ -7,6 +7,7 @@
     drummond import PATH --symbol SYM [--interval 1d] [--tz ZONE]
     drummond export bars SYM [--interval 1d] [--adjust none|splits|all] --out FILE.csv
     drummond data coverage | drummond data quota [--online]
+    drummond key set [--stdin] | drummond key clear | drummond key status
     drummond --version
 
 Market-data commands take ``--db-url URL`` (PostgreSQL); otherwise ``DRUMMOND_MARKET_DB_URL``,
@@ -28,7 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from drummond_desktop import __version__, cli_market
+from drummond_desktop import __version__, cli_keys, cli_market
 from drummond_desktop.bootstrap import AppContext
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.feeds import demo
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--json", action="store_true", help="print JSON instead of text")
     demo_cmd.set_defaults(run=_cmd_demo)
     cli_market.add_commands(sub, db)
+    cli_keys.add_commands(sub)
     return parser
 
 

@@ -99,7 +99,7 @@ class SecretStore:
         """Store ``value`` in the keyring, or only for this session when there is none."""
         if not value:
             raise ValueError("a secret cannot be empty")
-        log_setup.register_secret(value)
+        _registered(value)
         if not self._secure:
             with self._lock:
                 self._session[name] = value
@@ -166,7 +166,12 @@ class SecretStore:
         self.delete(EODHD)
 
 
+# EODHD's public demo key is published in its documentation: masking it would only blank the
+# word "demo" in every log line.
+PUBLIC_KEYS = frozenset({"demo"})
+
+
 def _registered(value: str | None) -> str | None:
-    if value:
+    if value and value not in PUBLIC_KEYS:
         log_setup.register_secret(value)
     return value
