@@ -17,6 +17,7 @@ from drummond_desktop.core.errors import AppError
 
 if TYPE_CHECKING:
     from drummond_desktop.bootstrap import AppContext
+    from drummond_desktop.feeds.csv_import import ImportPreview
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 INTERVALS = ("1d", "1h", "5m", "1m")
@@ -43,7 +44,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     imp.add_argument("path", type=Path)
     imp.add_argument("--symbol", required=True)
     imp.add_argument("--interval", default="1d")
-    imp.add_argument("--tz", default="UTC", metavar="ZONE")
+    imp.add_argument("--tz", default="UTC", metavar="ZONE",
+                     help="zone of times without a UTC offset (IANA name; default UTC)")
+    imp.add_argument("--preview", action="store_true",
+                     help="show how the file would be read (columns, first rows); store nothing")
+    imp.add_argument("--map", metavar="FIELD=COL,...",
+                     help="columns by number from 0 or by header name, overriding detection, "
+                          "e.g. date=0,time=1,open=2,high=3,low=4,close=5,volume=6 "
+                          "(volume=- for none)")
+    imp.add_argument("--date-format", metavar="FORMAT",
+                     help="YYYY-MM-DD, YYYYMMDD, YYYY.MM.DD, YYYY/MM/DD, MM/DD/YYYY, "
+                          "DD/MM/YYYY or DD.MM.YYYY")
+    imp.add_argument("--no-header", action="store_true", help="the first line is a data row")
     imp.set_defaults(run=cmd_import)
 
     export = sub.add_parser("export", help="write stored data to a file")
@@ -94,13 +106,36 @@ def cmd_sync(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
-    from drummond_desktop.services.market_data import ImportRequest
+    from drummond_desktop.services.market_data import ImportRequest, preview_import
 
-    rep = ctx.market_data().import_file(ImportRequest(args.path, args.symbol, args.interval,
-                                                      args.tz))
+    request = ImportRequest(args.path, args.symbol, args.interval, args.tz, args.map,
+                            args.date_format, args.no_header)
+    if args.preview:
+        _write_preview(preview_import(request), args.symbol, out)
+        return EXIT_OK
+    rep = ctx.market_data().import_file(request)
     out.write(f"{rep.symbol} {rep.interval}: {rep.received} bars read, {rep.inserted} new, "
               f"{rep.updated} updated, {rep.unchanged} unchanged\n")
     return EXIT_OK
+
+
+def _write_preview(p: ImportPreview, symbol: str, out: TextIO) -> None:
+    m = p.mapping
+    out.write(f"{p.path}: {p.format}, {p.total_rows} data rows\n")
+    out.write(f"  columns:     --map {m.option()}\n")
+    if p.names:
+        out.write(f"  header:      {', '.join(n or '?' for n in p.names)}\n")
+    out.write(f"  dates:       {m.date_format}; delimiter {m.delimiter!r}; decimal {m.decimal!r}; "
+              f"header line {'yes' if m.has_header else 'no'}; time zone "
+              f"{'offset in each row' if m.offsets else m.tz}\n")
+    for w in p.warnings:
+        out.write(f"  note:        {w}\n")
+    out.write(f"  {'line':>6}  {'time (stored as UTC)':<23} {'open':>12} {'high':>12} {'low':>12} "
+              f"{'close':>12} {'volume':>14}\n")
+    for r in p.rows:
+        out.write(f"  {r.line:>6}  {r.when:<23} {r.open:>12.10g} {r.high:>12.10g} "
+                  f"{r.low:>12.10g} {r.close:>12.10g} {r.volume:>14.12g}\n")
+    out.write(f"Preview only: nothing was stored for {symbol}.\n")
 
 
 def cmd_export_bars(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:

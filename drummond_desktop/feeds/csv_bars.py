@@ -12,6 +12,7 @@ Dates are ``YYYY-MM-DD`` or ``YYYYMMDD``; times ``HH:MM`` or ``HH:MM:SS``; a dat
 hold ``YYYY-MM-DD HH:MM[:SS]``. Every column is converted in one vectorised numpy call; only when
 one fails is the first bad row located, by bisection with the same converter, so the line reported
 is the one that really failed. Every problem is a ``BadFile`` naming file, 1-based line and rule.
+The public helpers (reading, line numbering, field loading, zones) are shared with ``csv_import``.
 """
 
 from __future__ import annotations
@@ -75,12 +76,14 @@ def read_csv_bars(path: str | Path, *, symbol: str = "", tz: str = "UTC") -> Bar
     (an IANA zone name). Raises ``BadFile`` for any problem with the file, ``AppError`` for an
     unknown ``tz``.
     """
-    zone = _zone(tz)
-    rows, lines = _data_lines(_read_text(path), path)
+    zone = parse_zone(tz)
+    rows, lines = data_lines(read_text(path), path)
+    if len(rows) == 1:
+        raise BadFile(path, int(lines[0]), "no data rows after the header")
     layout = parse_layout(rows[0], rows[1], path, int(lines[0]))
     rows, lines = rows[1:], lines[1:]  # the header is not data
-    _check_field_counts(rows, lines, layout, path)
-    prices = _numbers(rows, lines, layout, path)
+    check_field_counts(rows, lines, layout, path)
+    prices = read_numbers(rows, lines, layout, path)
     ts, intraday = _timestamps(rows, lines, layout, zone, path)
     try:
         return Bars.from_arrays(ts, prices["open"], prices["high"], prices["low"],
@@ -94,7 +97,7 @@ def read_csv_bars(path: str | Path, *, symbol: str = "", tz: str = "UTC") -> Bar
         raise bad from None
 
 
-def _zone(tz: str) -> ZoneInfo | None:
+def parse_zone(tz: str) -> ZoneInfo | None:
     if tz.strip().upper() in ("UTC", "ETC/UTC", "Z"):
         return None  # nothing to convert
     try:
@@ -105,7 +108,7 @@ def _zone(tz: str) -> ZoneInfo | None:
                                     "America/New_York, or UTC.") from None
 
 
-def _read_text(path: str | Path) -> str:
+def read_text(path: str | Path) -> str:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -124,7 +127,7 @@ def _read_text(path: str | Path) -> str:
                       ) from None
 
 
-def _data_lines(text: str, path: str | Path) -> tuple[list[str], I64]:
+def data_lines(text: str, path: str | Path) -> tuple[list[str], I64]:
     """Non-blank lines (without line ends) and their 1-based line numbers in the file."""
     if "\n" in text:
         text = text.replace("\r\n", "\n")
@@ -143,8 +146,6 @@ def _data_lines(text: str, path: str | Path) -> tuple[list[str], I64]:
     else:
         rows = [raw[i] for i in keep.tolist()]
     lines: I64 = keep.astype(np.int64) + 1
-    if len(rows) == 1:
-        raise BadFile(path, int(lines[0]), "no data rows after the header")
     return rows, lines
 
 
@@ -174,17 +175,19 @@ def parse_layout(header: str, first_row: str, path: str | Path, line: int) -> La
     return Layout(delimiter, len(names), columns)
 
 
-def _check_field_counts(rows: list[str], lines: I64, layout: Layout, path: str | Path) -> None:
+def check_field_counts(rows: list[str], lines: I64, layout: Layout, path: str | Path,
+                       like: str = "like the header") -> None:
+    """Every row has ``layout.n_fields`` fields, or ``BadFile`` at the first that has not."""
     counts = np.fromiter(map(str.count, rows, itertools.repeat(layout.delimiter)),
                          dtype=np.int64, count=len(rows)) + 1
     bad = np.flatnonzero(counts != layout.n_fields)
     if bad.size:
         i = int(bad[0])
         raise BadFile(path, int(lines[i]), f"wrong field count: expected {layout.n_fields} "
-                      f"fields like the header, found {int(counts[i])}")
+                      f"fields {like}, found {int(counts[i])}")
 
 
-def _load(rows: Sequence[str], layout: Layout, cols: tuple[int, ...], dtype: Any) -> Any:
+def load_fields(rows: Sequence[str], layout: Layout, cols: tuple[int, ...], dtype: Any) -> Any:
     return np.loadtxt(rows, delimiter=layout.delimiter, usecols=cols, dtype=dtype,
                       comments=None, quotechar='"', ndmin=2)
 
@@ -202,14 +205,18 @@ def _first_bad(rows: Any, convert: Callable[[Any], object]) -> int:
     return lo
 
 
-def _numbers(rows: list[str], lines: I64, layout: Layout, path: str | Path) -> dict[str, F64]:
-    """All numeric columns in one vectorised call; on failure, the first bad line and column."""
+def read_numbers(rows: list[str], lines: I64, layout: Layout, path: str | Path, *,
+                 finite: bool = True) -> dict[str, F64]:
+    """All numeric columns in one vectorised call; on failure, the first bad line and column.
+    With ``finite`` a NaN or infinity is refused here; without it the caller checks the values."""
     names = layout.numeric
     cols = tuple(layout.columns[n] for n in names)
     try:
-        table = _load(rows, layout, cols, np.float64)
+        table = load_fields(rows, layout, cols, np.float64)
     except ValueError:
         raise _first_bad_number(rows, lines, layout, path) from None
+    if not finite:
+        return {name: np.ascontiguousarray(table[:, k]) for k, name in enumerate(names)}
     bad_rows, bad_cols = np.nonzero(~np.isfinite(table))
     if bad_rows.size:
         i, k = int(bad_rows[0]), int(bad_cols[0])  # row-major order: the first in the file
@@ -224,7 +231,7 @@ def _first_bad_number(rows: list[str], lines: I64, layout: Layout, path: str | P
         col = layout.columns[name]
 
         def convert(part: Sequence[str], col: int = col) -> object:
-            return _load(part, layout, (col,), np.float64)
+            return load_fields(part, layout, (col,), np.float64)
 
         try:
             convert(rows)
@@ -246,7 +253,7 @@ def _timestamps(rows: list[str], lines: I64, layout: Layout, zone: ZoneInfo | No
     """UTC epoch seconds, and whether the rows carry a time of day."""
     has_time = "time" in layout.columns
     cols = (layout.columns["date"], *((layout.columns["time"],) if has_time else ()))
-    text: StrArray = np.char.strip(_load(rows, layout, cols, str))
+    text: StrArray = np.char.strip(load_fields(rows, layout, cols, str))
     dates = text[:, 0]
     stamp = np.char.add(np.char.add(dates, "T"), text[:, 1]) if has_time else dates
     parse = _stamp_parser(len(str(dates[0])), len(str(stamp[0])))
@@ -258,7 +265,7 @@ def _timestamps(rows: list[str], lines: I64, layout: Layout, zone: ZoneInfo | No
     intraday = has_time or len(str(dates[0])) > 10
     if zone is None or not intraday:  # a date-only row is that date at 00:00 UTC
         return local, intraday
-    return _to_utc(local, zone), intraday
+    return to_utc(local, zone), intraday
 
 
 def _stamp_parser(date_width: int, width: int) -> Callable[[Any], I64]:
@@ -332,7 +339,7 @@ def _valid_time(text: str) -> bool:
     return parts[0] < 24 and all(p < 60 for p in parts[1:])
 
 
-def _to_utc(local: I64, zone: ZoneInfo) -> I64:
+def to_utc(local: I64, zone: ZoneInfo) -> I64:
     """Wall-clock epoch seconds in ``zone`` -> UTC epoch seconds (fold=0 on ambiguous times)."""
     bucket = local // _TZ_BUCKET * _TZ_BUCKET
     uniq, inverse = np.unique(bucket, return_inverse=True)

@@ -1,20 +1,23 @@
 """``MarketDataService``: CSV files into the store, bars out of it, and what the store holds.
 
-Import reads a file with the same validation as every other path into ``Bars`` (a bad file
-writes nothing) and upserts it; export writes raw or adjusted bars (adjusted from the stored
-splits and dividends, never from a vendor's adjusted close); coverage and quota read the store.
+Import reads a file (layout detected, or mapped by the user; see ``feeds.csv_import``) with the
+same validation as every other path into ``Bars`` (a bad file writes nothing) and upserts it;
+``preview_import`` shows how a file would be read without opening the store; export writes raw
+or adjusted bars (adjusted from the stored splits and dividends, never from a vendor's adjusted
+close); coverage and quota read the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from drummond_desktop.core.errors import BadFile, DataError
 from drummond_desktop.core.tasks import CancelToken, Progress, no_progress
-from drummond_desktop.feeds.csv_bars import read_csv_bars
+from drummond_desktop.feeds.csv_import import ImportPreview, preview, read_import
+from drummond_desktop.feeds.csv_mapping import ColumnMapping, Hints, parse_map
 from drummond_desktop.services.csv_out import atomic_text, cells, is_intraday, rows_text, ts_text
 from drummond_desktop.store import Coverage, DailyUsage, MarketStore, adjust
 from drummond_desktop.store.adjust import AdjustMode
@@ -27,10 +30,39 @@ _CHUNK = 65_536
 
 @dataclass(frozen=True)
 class ImportRequest:
+    """A file to import. ``mapping`` is a whole ``ColumnMapping`` (e.g. a preview's, edited),
+    or column overrides in ``--map`` form (``"date=0,time=1,open=2,..."``) applied on top of
+    detection; ``date_format`` and ``no_header`` override those parts."""
+
     path: Path
     symbol: str
     interval: str = "1d"
     tz: str = "UTC"
+    mapping: ColumnMapping | str | None = None
+    date_format: str | None = None
+    no_header: bool = False
+
+    def column_mapping(self) -> ColumnMapping | None:
+        """The whole mapping to read with, if one was given (with the overrides applied)."""
+        if not isinstance(self.mapping, ColumnMapping):
+            return None
+        m = self.mapping
+        if self.date_format is not None:
+            m = replace(m, date_format=self.date_format)
+        return replace(m, has_header=False) if self.no_header else m
+
+    def hints(self) -> Hints | None:
+        """Overrides for detection, or ``None`` when the file is left to detection alone."""
+        if isinstance(self.mapping, ColumnMapping):
+            return None
+        columns = parse_map(self.mapping) if self.mapping else {}
+        if not columns and self.date_format is None and not self.no_header:
+            return None
+        return Hints(columns, self.date_format, False if self.no_header else None)
+
+    def reader_options(self) -> dict[str, ColumnMapping | Hints]:
+        mapping, hints = self.column_mapping(), self.hints()
+        return {"mapping": mapping} if mapping else {"hints": hints} if hints else {}
 
 
 @dataclass(frozen=True)
@@ -64,12 +96,19 @@ class QuotaReport:
         return max(self.budget - self.used_today, 0)
 
 
+def preview_import(request: ImportRequest, rows: int = 10) -> ImportPreview:
+    """How ``request``'s file would be read: mapping, format, first rows, row count, warnings.
+    Reads the file only; no store is opened and nothing is written."""
+    return preview(request.path, request.column_mapping(), rows, tz=request.tz,
+                   hints=request.hints())
+
+
 def _epoch(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 class MarketDataService:
-    def __init__(self, store: MarketStore, read_bars: ReadBars = read_csv_bars) -> None:
+    def __init__(self, store: MarketStore, read_bars: ReadBars = read_import) -> None:
         self._store = store
         self._read_bars = read_bars
 
@@ -77,7 +116,8 @@ class MarketDataService:
                     progress: Progress = no_progress) -> ImportReport:
         """Validate the whole file, then store it in one transaction (idempotent)."""
         progress(0, 2, f"reading {request.path}")
-        bars = self._read_bars(request.path, symbol=request.symbol, tz=request.tz)
+        bars = self._read_bars(request.path, symbol=request.symbol, tz=request.tz,
+                               **request.reader_options())
         if bars.timeframe and bars.timeframe != request.interval:
             raise BadFile(request.path, 0, f"the file holds {bars.timeframe} bars, not "
                           f"{request.interval} (use --interval {bars.timeframe})")

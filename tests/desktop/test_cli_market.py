@@ -4,6 +4,7 @@ MockTransport for sync)."""
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 from datetime import date
@@ -136,3 +137,95 @@ def test_installed_command_sync_failure_is_one_line_per_symbol(tmp_path):
     assert [ln.split(":")[1].strip() for ln in failed] == ["sync AAA.US", "sync BBB.US"]
     assert "Traceback" not in proc.stderr
     assert "CANARY" not in proc.stderr + proc.stdout
+
+
+# ------------------------------------------------------------------ import: preview and mapping
+
+MT4 = "2006.01.02,09:01,3602,3603,3597,3599,5699\n2006.01.02,09:02,3600,3601,3598,3599,894\n"
+
+
+def _files_under(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file()) if directory.exists() else []
+
+
+def test_import_preview_prints_the_reading_and_stores_nothing(ctx, tmp_path, capsys):
+    src = write_yahoo_csv(tmp_path / "g.csv")
+    data_dir = Path(os.environ["DRUMMOND_DATA_DIR"])
+    before = _files_under(data_dir)
+    assert run(ctx, "import", str(src), "--symbol", "GOLD.US", "--preview") == 0
+    out = capsys.readouterr().out
+    assert f"{src}: Yahoo, 10 data rows" in out
+    assert "--map date=0,open=1,high=2,low=3,close=4,volume=6" in out
+    assert "Adj Close ignored: raw prices are stored" in out
+    assert "2006-01-02" in out and "2006-01-11" in out  # the first rows, parsed
+    assert "Preview only: nothing was stored for GOLD.US." in out
+    assert _files_under(data_dir) == before  # no database was even created
+    assert sorted(tmp_path.iterdir()) == [src]
+    assert run(ctx, "data", "coverage") == 0
+    assert "no bars yet" in capsys.readouterr().out
+
+
+def test_import_headerless_file_with_map_and_no_header(ctx, tmp_path, capsys):
+    # Ticker first, then the date, and the prices in an unusual order: close, open, high, low.
+    src = tmp_path / "odd.txt"
+    src.write_text("X;20060102;10.5;10;11;9.5;1000\nX;20060103;11.75;10.5;12;10;2000\n")
+    argv = ["import", str(src), "--symbol", "ODD.US", "--no-header", "--date-format",
+            "yyyymmdd", "--map", "date=1,close=2,open=3,high=4,low=5,volume=6"]
+    assert run(ctx, *argv, "--preview") == 0
+    assert "--map date=1,open=3,high=4,low=5,close=2,volume=6" in capsys.readouterr().out
+    assert run(ctx, *argv) == 0
+    assert "2 bars read, 2 new" in capsys.readouterr().out
+    bars = ctx.market_data().load("ODD.US", "1d")
+    assert bars.open.tolist() == [10, 10.5] and bars.close.tolist() == [10.5, 11.75]
+
+
+def test_import_mt4_history_intraday(ctx, tmp_path, capsys):
+    src = tmp_path / "EURUSD1.csv"
+    src.write_text(MT4)
+    assert run(ctx, "import", str(src), "--symbol", "ES.X", "--interval", "1m") == 0
+    assert "2 bars read, 2 new" in capsys.readouterr().out
+    assert run(ctx, "import", str(src), "--symbol", "ES.X", "--preview") == 0
+    assert "MetaTrader 4 history (no header)" in capsys.readouterr().out
+    bars = ctx.market_data().load("ES.X", "1m")
+    assert bars.ts.tolist() == [1_136_192_460, 1_136_192_520]
+
+
+def test_import_ambiguous_dates_need_a_date_format(ctx, tmp_path, capsys):
+    src = tmp_path / "us.csv"
+    src.write_text("Date,Open,High,Low,Close\n01/02/2006,1,2,0.5,1\n01/03/2006,1,2,0.5,1\n")
+    assert run(ctx, "import", str(src), "--symbol", "A.US") == 2
+    err = capsys.readouterr().err
+    assert "day/month order is ambiguous" in err
+    assert "--date-format MM/DD/YYYY or --date-format DD/MM/YYYY" in err
+    assert run(ctx, "import", str(src), "--symbol", "A.US", "--date-format", "MM/DD/YYYY") == 0
+    out = ctx.market_data().load("A.US", "1d")
+    assert out.ts.tolist() == [1_136_160_000, 1_136_246_400]  # 2006-01-02, 2006-01-03
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--map", "close"], "Bad column mapping: 'close' is not FIELD=COLUMN"),
+    (["--map", "shut=4"], "Bad column mapping: unknown field 'shut'"),
+    (["--map", "close=12"], "Bad column mapping: close=12: there is no column 12"),
+    (["--map", "close=Schluss"], "Bad column mapping: close=Schluss: no column named"),
+    (["--date-format", "YY-MM-DD"], "Bad column mapping: unknown date format 'YY-MM-DD'"),
+])
+def test_import_bad_overrides_exit_2_with_the_reason(ctx, tmp_path, capsys, flags, message):
+    src = write_yahoo_csv(tmp_path / "g.csv")
+    for extra in ([], ["--preview"]):
+        assert run(ctx, "import", str(src), "--symbol", "G.US", *flags, *extra) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+
+
+def test_import_bad_file_names_line_and_rule_and_stores_nothing(ctx, tmp_path, capsys):
+    src = write_yahoo_csv(tmp_path / "g.csv")
+    assert run(ctx, "import", str(src), "--symbol", "G.US") == 0
+    lines = src.read_text().splitlines()
+    lines[5] = lines[5].replace("2006-01-06", "2006-01-20")  # out of order
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines).replace(",1000", ",2000") + "\n")
+    assert run(ctx, "import", str(bad), "--symbol", "G.US") == 2
+    err = capsys.readouterr().err
+    assert f"{bad}, line 7: rows not sorted ascending: 2006-01-07 comes after 2006-01-20" in err
+    bars = ctx.market_data().load("G.US", "1d")
+    assert len(bars) == 10 and set(bars.volume.tolist()) == {1000}  # unchanged
