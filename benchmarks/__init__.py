@@ -1,0 +1,1 @@
+"""Engine benchmarks (see ``benchmarks/README.md``); run ``benchmarks/bench_engine.py``."""
