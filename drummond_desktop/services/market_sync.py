@@ -7,6 +7,8 @@
   triggers a full re-fetch (EODHD's volumes and past closes are rescaled by new actions).
 * Bars, corporate actions and the checkpoint of a symbol go in one transaction; intraday ranges
   commit window by window, so a killed sync loses at most one window.
+* The exchange's trading hours and holidays are stored the first time one of its symbols is
+  synced (``CalendarSync``).
 * A job that stops part-way (killed, quota) is remembered in ``SyncJournal``: running the same
   request again skips the symbols it already completed instead of asking EODHD again.
 * Quota, budget, rate-limit and provider-unreachable failures end the job (later symbols are
@@ -32,6 +34,7 @@ from drummond_desktop.feeds.errors import (
     QuotaExhausted,
     RateLimited,
 )
+from drummond_desktop.services.calendar_sync import CalendarSync
 from drummond_desktop.services.sync_journal import SyncJournal
 from drummond_desktop.store import CheckpointUpdate, MarketStore
 from drummond_desktop.store.adjust import Dividend, Split
@@ -129,6 +132,7 @@ class MarketSyncService:
         """Sync every symbol; never raises for a symbol's failure (see ``SyncReport.failed``)."""
         token = cancel if cancel is not None else CancelToken()
         job = self._journal.begin(request, self._clock())
+        calendars = CalendarSync(self._store, self._client)
         results: list[SymbolSync] = []
         stop: AppError | None = None
         for i, symbol in enumerate(request.symbols):
@@ -141,6 +145,7 @@ class MarketSyncService:
                 results.append(SymbolSync(symbol, True, resumed=True))
                 continue
             try:
+                calendars.ensure(symbol)
                 results.append(self._sync_one(symbol, request, token))
             except _JOB_STOPS as exc:
                 stop = exc

@@ -123,3 +123,26 @@ def test_bad_requests(bad):
     kw = dict(symbols=("A.US",)) | bad
     with pytest.raises(ValueError):
         SyncRequest(**kw)
+
+
+def test_the_exchange_calendar_is_stored_once(sync, store, vendor):
+    from tests.feeds.fakes import EXAMPLES
+
+    vendor.exchanges["US"] = EXAMPLES["exchange_details"]
+    for s in ("A.US", "B.US"):
+        vendor.daily[s] = daily_rows(date(2024, 1, 1), 20)
+    assert sync.sync(SyncRequest(("A.US", "B.US"))).ok
+    assert len(vendor.asked("exchange-details", "US")) == 1  # once for both symbols
+    hours = store.calendar.hours("US")
+    assert hours is not None and hours.open_local.startswith("09:30")
+    assert store.exchanges.get("US").timezone == "America/New_York"
+    assert any(h.name == "Juneteenth Holiday" for h in store.calendar.holidays("US"))
+    vendor.log.clear()
+    assert sync.sync(SyncRequest(("A.US",))).ok
+    assert vendor.asked("exchange-details", "US") == []  # stored: not asked again
+
+
+def test_a_plan_without_exchange_details_does_not_fail_the_sync(sync, store, vendor):
+    vendor.daily["C.TO"] = daily_rows(date(2024, 1, 1), 20)  # no details for TO: a 404
+    assert sync.sync(SyncRequest(("C.TO",))).ok
+    assert store.calendar.hours("TO") is None

@@ -51,6 +51,7 @@ class Vendor:
     dividends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     status: dict[str, int] = field(default_factory=dict)  # symbol -> forced HTTP status
     raw_eod: dict[str, bytes] = field(default_factory=dict)  # symbol -> body sent as-is
+    exchanges: dict[str, Any] = field(default_factory=dict)  # code -> exchange-details body
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -72,6 +73,8 @@ class Vendor:
             body = self.splits.get(symbol, [])
         elif kind == "div":
             body = self.dividends.get(symbol, [])
+        elif kind == "exchange-details":
+            body = self.exchanges.get(symbol)
         else:
             return httpx.Response(404, text="unknown endpoint")
         if body is None:
