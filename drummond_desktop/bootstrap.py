@@ -7,6 +7,7 @@ Until the desktop window lands, ``drummond-desktop`` runs the headless demo anal
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from drummond_desktop.store import MarketStore
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 NOT_BUILT = ("Drummond Desktop: the desktop window is not built yet; this is the headless demo "
              "analysis (the same as `drummond demo`).")
@@ -48,10 +50,19 @@ class AppContext:
         return self._once("settings", lambda: with_environment(load_settings()))
 
     def market_store(self) -> MarketStore:
+        return self._once("store", self._open_market_store)
+
+    def _open_market_store(self) -> MarketStore:
         from drummond_desktop.store import open_market_store
 
-        url = self.db_url or self.settings().market_db_url
-        return self._once("store", lambda: open_market_store(url))
+        store = open_market_store(self.db_url or self.settings().market_db_url)
+        # The one place the front ends hear about a recovered file or a schema upgrade.
+        if store.notice is not None:
+            log.warning("%s", store.notice.user_message)
+        if store.upgraded and store.backup is not None:
+            log.info("market store upgraded; the previous file was backed up to %s",
+                     store.backup)
+        return store
 
     def secret_store(self) -> SecretStore:
         from drummond_desktop.core.secrets import SecretStore

@@ -229,3 +229,20 @@ def test_import_bad_file_names_line_and_rule_and_stores_nothing(ctx, tmp_path, c
     assert f"{bad}, line 7: rows not sorted ascending: 2006-01-07 comes after 2006-01-20" in err
     bars = ctx.market_data().load("G.US", "1d")
     assert len(bars) == 10 and set(bars.volume.tolist()) == {1000}  # unchanged
+
+
+def test_a_damaged_store_is_set_aside_and_the_user_told(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "market.sqlite").write_bytes(b"this is not a database" * 100)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DRUMMOND_DATA_DIR": str(data),
+           "DRUMMOND_CONFIG_DIR": str(tmp_path / "c"), "DRUMMOND_CACHE_DIR": str(tmp_path / "k")}
+    exe = Path(sys.executable).with_name("drummond")
+    proc = subprocess.run([str(exe), "data", "coverage"], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "was damaged and has been set aside" in proc.stderr
+    assert any(p.name.startswith("market.sqlite.corrupt-") for p in data.iterdir())
