@@ -160,10 +160,13 @@ def cmd_coverage(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
     if not rows:
         out.write("The store holds no bars yet (drummond sync / drummond import).\n")
         return EXIT_OK
-    out.write(f"{'symbol':<16} {'tf':<4} {'first':<16} {'last':<16} {'bars':>9} {'gaps':>5}\n")
+    flags = ctx.market_data().flag_counts()
+    out.write(f"{'symbol':<16} {'tf':<4} {'first':<16} {'last':<16} {'bars':>9} {'gaps':>5} "
+              f"{'flags':>6}\n")
     for c in rows:
         out.write(f"{c.symbol:<16} {c.timeframe:<4} {_when(c.first_ts, c.timeframe):<16} "
-                  f"{_when(c.last_ts, c.timeframe):<16} {c.count:>9} {len(c.gaps):>5}\n")
+                  f"{_when(c.last_ts, c.timeframe):<16} {c.count:>9} {len(c.gaps):>5} "
+                  f"{flags.get((c.symbol, c.timeframe), 0):>6}\n")
     return EXIT_OK
 
 

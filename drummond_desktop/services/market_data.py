@@ -162,6 +162,10 @@ class MarketDataService:
     def coverage(self) -> list[Coverage]:
         return self._store.coverage()
 
+    def flag_counts(self) -> dict[tuple[str, str], int]:
+        """Soft-anomaly flags per (symbol, timeframe): gaps, zero volume, big moves."""
+        return self._store.flags.counts()
+
     def quota(self, budget: int, days: int = 7, now: float | None = None) -> QuotaReport:
         """Calls used today (UTC) from the local ledger, against ``budget``, plus recent days."""
         today = datetime.fromtimestamp(now, UTC).date() if now else datetime.now(UTC).date()

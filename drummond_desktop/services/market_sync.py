@@ -5,8 +5,10 @@
   or default window (intraday).
 * Daily: the symbol's splits and dividends are fetched first; one newer than the stored ones
   triggers a full re-fetch (EODHD's volumes and past closes are rescaled by new actions).
-* Bars, corporate actions and the checkpoint of a symbol go in one transaction; intraday ranges
-  commit window by window, so a killed sync loses at most one window.
+* Soft anomalies (gaps, zero volume, big moves) are stored as flags beside the bars they
+  concern; the bars themselves are kept as delivered.
+* Bars, corporate actions, flags and the checkpoint of a symbol go in one transaction;
+  intraday ranges commit window by window, so a killed sync loses at most one window.
 * The exchange's trading hours and holidays are stored the first time one of its symbols is
   synced (``CalendarSync``).
 * A job that stops part-way (killed, quota) is remembered in ``SyncJournal``: running the same
@@ -34,9 +36,10 @@ from drummond_desktop.feeds.errors import (
     QuotaExhausted,
     RateLimited,
 )
+from drummond_desktop.feeds.validate import Anomaly
 from drummond_desktop.services.calendar_sync import CalendarSync
 from drummond_desktop.services.sync_journal import SyncJournal
-from drummond_desktop.store import CheckpointUpdate, MarketStore
+from drummond_desktop.store import BarFlag, CheckpointUpdate, MarketStore
 from drummond_desktop.store.adjust import Dividend, Split
 from engine.bars import Bars
 
@@ -191,6 +194,7 @@ class MarketSyncService:
             self._store.actions.upsert_dividends(symbol, dividends, conn=conn)
             up = self._store.bars.upsert(symbol, "1d", bars, conn=conn, checkpoint=CheckpointUpdate(
                 status="ok", last_full_fetch=now if full else None))
+            self._store.flags.record(symbol, "1d", _flags(result.anomalies), conn=conn)
         return SymbolSync(symbol, True, len(bars), up.inserted, up.updated,
                           full_refetch=full and last is not None,
                           anomalies=tuple(f"{a.kind}: {a.detail}" for a in result.anomalies))
@@ -228,7 +232,10 @@ class MarketSyncService:
             result = client.intraday(symbol, iv, start=lo, end=hi, cancel=token)
             bars = _labelled(result.bars, iv)
             if len(bars):
-                up = self._store.bars.upsert(symbol, iv, bars, checkpoint=CheckpointUpdate())
+                with self._store.transaction(f"syncing {symbol} {iv}") as conn:
+                    up = self._store.bars.upsert(symbol, iv, bars, conn=conn,
+                                                 checkpoint=CheckpointUpdate())
+                    self._store.flags.record(symbol, iv, _flags(result.anomalies), conn=conn)
                 received += len(bars)
                 inserted += up.inserted
                 updated += up.updated
@@ -236,6 +243,11 @@ class MarketSyncService:
         self._store.checkpoints.set(symbol, iv, CheckpointUpdate(status="ok"))
         return SymbolSync(symbol, True, received, inserted, updated,
                           anomalies=tuple(anomalies))
+
+
+def _flags(anomalies: tuple[Anomaly, ...]) -> list[BarFlag]:
+    """Soft anomalies as per-bar flags: the bars are stored as delivered, and flagged."""
+    return [BarFlag(int(ts), a.kind, a.detail) for a in anomalies for ts in a.ts.tolist()]
 
 
 def _labelled(bars: Bars, timeframe: str) -> Bars:

@@ -17,6 +17,7 @@ from drummond_desktop.store.adjust import ADJUST_MODES, AdjustMode, Dividend, Sp
 from drummond_desktop.store.bars import BarsRepository, UpsertResult
 from drummond_desktop.store.chunks import Timeframe, parse_timeframe
 from drummond_desktop.store.coverage import Coverage, Gap
+from drummond_desktop.store.flags import BarFlag, FlagsRepository
 from drummond_desktop.store.reference import (
     CalendarRepository,
     ExchangeInfo,
@@ -40,6 +41,7 @@ from drummond_desktop.store.sync_state import (
 __all__ = [
     "ADJUST_MODES",
     "AdjustMode",
+    "BarFlag",
     "BarsRepository",
     "CalendarRepository",
     "Checkpoint",
@@ -51,6 +53,7 @@ __all__ = [
     "Dividend",
     "ExchangeInfo",
     "ExchangeRepository",
+    "FlagsRepository",
     "Gap",
     "Holiday",
     "LedgerEntry",

@@ -178,6 +178,20 @@ class SyncCheckpoint(MarketBase):
     updated_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class BarFlag(MarketBase):
+    """A soft anomaly of a stored bar (gap before it, zero volume, a move over 50 %): the bar is
+    kept as delivered and flagged, so a trader can see why a series looks odd."""
+
+    __tablename__ = "bar_flags"
+
+    symbol_id: Mapped[int] = mapped_column(ForeignKey("symbols.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    timeframe: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+
 class EodhdRequest(MarketBase):
     """One request to EODHD and what it cost (the daily call budget is summed from here)."""
 

@@ -32,6 +32,7 @@ from drummond_desktop.store.engines import (
     resolve_target,
     write_transaction,
 )
+from drummond_desktop.store.flags import FlagsRepository
 from drummond_desktop.store.reference import (
     CalendarRepository,
     ExchangeRepository,
@@ -95,6 +96,7 @@ class MarketStore(_Store):
         self.actions = CorporateActionsRepository(engine, where)
         self.checkpoints = CheckpointRepository(engine, where)
         self.ledger = LedgerRepository(engine, where)
+        self.flags = FlagsRepository(engine, where)
 
     def __enter__(self) -> MarketStore:
         return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -146,3 +146,21 @@ def test_a_plan_without_exchange_details_does_not_fail_the_sync(sync, store, ven
     vendor.daily["C.TO"] = daily_rows(date(2024, 1, 1), 20)  # no details for TO: a 404
     assert sync.sync(SyncRequest(("C.TO",))).ok
     assert store.calendar.hours("TO") is None
+
+
+def test_soft_anomalies_are_stored_as_flags_beside_the_bars(sync, store, vendor):
+    rows = daily_rows(date(2024, 1, 1), 40)
+    rows[10] = dict(rows[10], volume=0)  # zero volume: stored, and flagged
+    rows[20:] = [dict(r, date=(date.fromisoformat(r["date"]) + timedelta(days=14)).isoformat())
+                 for r in rows[20:]]  # a two-week hole in the history: a gap
+    vendor.daily["F.US"] = rows
+    report = sync.sync(SyncRequest(("F.US",)))
+    assert report.ok and len(store.bars.load("F.US", "1d")) == 40  # nothing rejected
+    flags = store.flags.list("F.US", "1d")
+    kinds = {f.kind for f in flags}
+    assert {"zero_volume", "gap"} <= kinds
+    zero = next(f for f in flags if f.kind == "zero_volume")
+    assert zero.ts == int(store.bars.load("F.US", "1d").ts[10])
+    assert store.flags.counts()[("F.US", "1d")] == len(flags)
+    sync.sync(SyncRequest(("F.US",)))  # the overlap re-delivers flagged bars: no duplicates
+    assert len(store.flags.list("F.US", "1d")) == len(flags)

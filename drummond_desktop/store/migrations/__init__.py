@@ -21,7 +21,7 @@ SCRIPT_DIR = Path(__file__).resolve().parent
 # store compares its version table with these without importing Alembic (a third of a second);
 # tests/store/test_migrations.py checks they match the revision files.
 REVISIONS: dict[str, tuple[str, ...]] = {
-    "market": ("market_0001",),
+    "market": ("market_0001", "market_0002"),
     "user": ("user_0001",),
 }
 
