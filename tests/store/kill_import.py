@@ -4,8 +4,9 @@
 
 Imports ``SYMBOLS`` symbols of ``BARS`` daily bars each into the SQLite store at ``DB``, one
 transaction per symbol holding its bars and its checkpoint (as a sync does). Prints ``ready``
-once the store is open. ``--resume`` skips symbols whose checkpoint says they are complete;
-``--all`` imports everything again (a re-import of the same payload).
+once the store is open and ``ok I`` after each committed symbol. ``--resume`` skips symbols
+whose checkpoint says they are complete; ``--all`` imports everything again (a re-import of the
+same payload).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def main(argv: list[str]) -> int:
                     continue
             store.bars.upsert(ticker(i), "1d", bars,
                               checkpoint=CheckpointUpdate(last_full_fetch=1))
+            print(f"ok {i}", flush=True)  # lets the test aim its kill into the import
     print("done", flush=True)
     return 0
 
