@@ -2,15 +2,20 @@
 services, and hands them to a front end. Nothing happens at import time; everything heavy
 (numba, SQLAlchemy, httpx) loads when a front end first asks for it.
 
-Until the desktop window lands, ``drummond-desktop`` runs the headless demo analysis.
+``drummond-desktop`` opens the window (``main``); ``drummond`` runs the command line
+(``cli_main``), where ``drummond demo`` keeps the headless demo report.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
@@ -25,10 +30,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-NOT_BUILT = ("Drummond Desktop: the desktop window is not built yet; this is the headless demo "
-             "analysis (the same as `drummond demo`).")
-
-
 @dataclass
 class AppContext:
     """The services, built on first use and closed together. ``db_url`` (``--db-url``) wins
@@ -38,11 +39,14 @@ class AppContext:
     secrets: SecretStore | None = None
     transport: Any = None  # an httpx transport (tests); None: the network
     _cache: dict[str, Any] = field(default_factory=dict)
+    # The window's worker threads ask for services too: build each one exactly once.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
-        if name not in self._cache:
-            self._cache[name] = build()
-        return cast(T, self._cache[name])
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = build()
+            return cast(T, self._cache[name])
 
     def settings(self) -> Settings:
         from drummond_desktop.core.settings import load_settings, with_environment
@@ -123,15 +127,82 @@ def cli_main(argv: list[str] | None = None) -> int:
     return cli.main(argv)
 
 
-def main() -> int:
-    """Entry point of ``drummond-desktop``; returns the exit code."""
-    from drummond_desktop import cli
+def desktop_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="drummond-desktop",
+        description="The Drummond Desktop window. Opens on the synthetic demo universe when no "
+                    "EODHD key is set (or with --demo); `drummond demo` prints the headless "
+                    "demo report.")
+    parser.add_argument("--demo", action="store_true",
+                        help="open on the synthetic demo universe even when a key is set")
+    parser.add_argument("--symbol", metavar="SYM", help="symbol to open (default: the first)")
+    parser.add_argument("--interval", metavar="INTERVAL",
+                        help="interval to open (default: the symbol's first, 1d for daily)")
+    parser.add_argument("--db-url", metavar="URL", help="market database (default: settings)")
+    parser.add_argument("--screenshot", metavar="PATH", type=Path,
+                        help="load and draw the chart, save a PNG of the window, exit")
+    parser.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
+    return parser
 
-    if sys.stdout is None:  # a windowed launch (pythonw) has no console to show the report on
-        return 0
-    print(NOT_BUILT, flush=True)
-    print(flush=True)
-    return cli.main(["demo"], stdout=sys.stdout)
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``drummond-desktop``: the window; returns the exit code."""
+    args = desktop_parser().parse_args(argv)
+    from drummond_desktop.core.log_setup import configure_logging
+    from drummond_desktop.core.paths import numba_cache_dir
+
+    # Before anything imports numba: compiled kernels live in the user cache dir.
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(numba_cache_dir()))
+    if sys.stderr is not None:
+        configure_logging("WARNING")
+    ctx = AppContext(db_url=args.db_url)
+    try:
+        return _run_desktop(args, ctx)
+    finally:
+        ctx.close()
+
+
+def _database_label(ctx: AppContext, demo: bool) -> str:
+    if demo:
+        return "none (synthetic demo data)"
+    url = ctx.db_url or ctx.settings().market_db_url
+    if not url:
+        return "embedded SQLite"
+    return "PostgreSQL " + url.split("@")[-1]
+
+
+def _run_desktop(args: argparse.Namespace, ctx: AppContext) -> int:
+    from drummond_desktop.app.application import create_qapp, install_excepthooks
+    from drummond_desktop.app.controllers.workspace import Workspace
+    from drummond_desktop.app.main_window import layout_settings
+    from drummond_desktop.app.workers import TaskRunner
+    from drummond_desktop.services.chart_data import ChartDataService
+
+    app = create_qapp()
+    reporter = install_excepthooks(show_dialog=args.screenshot is None)
+    demo = bool(args.demo) or ctx.secret_store().get_eodhd_key() is None
+    runner = TaskRunner()
+    service = ChartDataService(ctx.analysis(), ctx.market_data)
+    workspace = Workspace(runner, service, layout_settings(), demo=demo,
+                          database=_database_label(ctx, demo))
+    try:
+        if args.screenshot is not None:
+            return _screenshot(app, workspace, args)
+        workspace.window.show()
+        workspace.start(args.symbol, args.interval)
+        return int(app.exec())
+    finally:
+        workspace.shutdown()
+        reporter.uninstall()
+        workspace.window.deleteLater()
+
+
+def _screenshot(app: Any, workspace: Any, args: argparse.Namespace) -> int:
+    """Open, wait for the first chart (or its failure), save the window as PNG."""
+    from drummond_desktop.app.controllers.screenshot import capture_after_first_chart
+
+    return capture_after_first_chart(app, workspace, args.screenshot, args.symbol,
+                                     args.interval, args.timeout)
 
 
 if __name__ == "__main__":

@@ -165,12 +165,11 @@ def test_demo_unknown_symbol(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown demo symbol 'NOPE'" in capsys.readouterr().err
 
 
-def test_bootstrap_prints_the_placeholder_then_the_demo(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    assert bootstrap.main() == 0
-    out = capsys.readouterr().out
-    assert out.splitlines()[0] == bootstrap.NOT_BUILT
-    assert demo.DEMO_LABEL in out and "Daily demo universe" in out
+def test_desktop_arguments_parse_without_qt() -> None:
+    # The window itself is tested in tests/app; the headless report stays `drummond demo`.
+    args = bootstrap.desktop_parser().parse_args(
+        ["--demo", "--symbol", "SYN02.DEMO", "--interval", "1d", "--screenshot", "x.png"])
+    assert args.demo and args.symbol == "SYN02.DEMO" and str(args.screenshot) == "x.png"
 
 
 # ------------------------------------------------------------------------------ subprocesses

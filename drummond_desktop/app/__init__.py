@@ -1,0 +1,1 @@
+"""The PySide6 + pyqtgraph desktop front end (only ``bootstrap`` imports it)."""

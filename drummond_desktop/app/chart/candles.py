@@ -1,0 +1,169 @@
+"""``CandlestickItem`` and ``VolumeItem``: x = bar index, per-frame work O(visible bars).
+
+Zoomed in, each visible bar is a candle (wick + body, up/down colours). Zoomed out (more bars than
+pixel columns), the visible bars are aggregated per pixel column by ``engine.lod.ohlc_columns``
+(first open, highest high, lowest low, last close) and each column is one high-low segment, so
+every extreme is drawn. Geometry goes to QPainter in bulk (numpy-backed QLineF/QRectF arrays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from drummond_desktop.app.chart.base import F64, Bulk, ChartItem, Range, Span
+from drummond_desktop.app.chart.style import DARK, ChartStyle, qcolor
+from engine.bars import Bars
+from engine.lod import ohlc_columns
+
+BODY_WIDTH = 0.7  # of a bar slot
+MIN_BODY_PX = 2.0  # narrower candles are drawn as wicks only
+
+
+@dataclass(frozen=True, eq=False)
+class CandleFrame:
+    """What one paint draws: per-bar candles (``mode == 'candles'``) or per-column OHLC."""
+
+    mode: str
+    x: F64
+    open: F64
+    high: F64
+    low: F64
+    close: F64
+
+    @property
+    def up(self) -> npt.NDArray[np.bool_]:
+        return self.close >= self.open
+
+
+def candle_frame(o: F64, h: F64, lo: F64, c: F64, span: Span) -> CandleFrame:
+    """The visible bars of ``span`` as drawn: sliced, or aggregated per pixel column."""
+    a, b = span.i0, span.i1
+    if not span.aggregated:
+        return CandleFrame("candles", np.arange(a, b, dtype=np.float64),
+                           o[a:b], h[a:b], lo[a:b], c[a:b])
+    cols = ohlc_columns((o, h, lo, c), a, b, span.ncols)
+    x = (cols.first_index + cols.last_index).astype(np.float64) * 0.5
+    return CandleFrame("columns", x, cols.open, cols.high, cols.low, cols.close)
+
+
+class CandlestickItem(ChartItem):
+    """Candles of a ``Bars``; ``last_frame`` keeps the arrays of the latest paint (for tests)."""
+
+    def __init__(self, style: ChartStyle = DARK) -> None:
+        super().__init__()
+        self._o = self._h = self._l = self._c = np.empty(0)
+        self._lines = Bulk(QtCore.QLineF)
+        self._rects = Bulk(QtCore.QRectF)
+        self.last_frame: CandleFrame | None = None
+        self.set_style(style)
+
+    def set_style(self, style: ChartStyle) -> None:
+        self._pens = {True: pg.mkPen(qcolor(style.up)), False: pg.mkPen(qcolor(style.down))}
+        self._brushes = {True: pg.mkBrush(qcolor(style.up)),
+                         False: pg.mkBrush(qcolor(style.down))}
+        self.update()
+
+    def set_data(self, bars: Bars) -> None:
+        """Show ``bars`` (arrays are kept by reference, never copied)."""
+        self._o, self._h, self._l, self._c = bars.open, bars.high, bars.low, bars.close
+        self.last_frame = None
+        n = len(bars)
+        if n == 0:
+            self._set_bounds(None, None)
+            return
+        self._set_bounds((-0.5, n - 0.5), (float(self._l.min()), float(self._h.max())))
+
+    def __len__(self) -> int:
+        return int(self._c.shape[0])
+
+    def frame(self, span: Span) -> CandleFrame:
+        return candle_frame(self._o, self._h, self._l, self._c, span)
+
+    def y_range(self, i0: int, i1: int) -> Range | None:
+        i0, i1 = max(i0, 0), min(i1, len(self))
+        if i1 <= i0:
+            return None
+        return float(self._l[i0:i1].min()), float(self._h[i0:i1].max())
+
+    def info(self, i: int) -> dict[str, float]:
+        if not 0 <= i < len(self):
+            return {}
+        return {"open": float(self._o[i]), "high": float(self._h[i]),
+                "low": float(self._l[i]), "close": float(self._c[i])}
+
+    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+        span = self.visible_span(len(self))
+        self.last_span = span
+        if span is None:
+            return
+        fr = self.last_frame = self.frame(span)
+        bodies = fr.mode == "candles" and (1.0 / max(self.pixelWidth(), 1e-12)) * BODY_WIDTH \
+            >= MIN_BODY_PX
+        up_all = fr.up
+        for up in (True, False):
+            m = up_all if up else ~up_all
+            if not m.any():
+                continue
+            x = fr.x[m]
+            p.setPen(self._pens[up])
+            self._lines.fill(x, fr.low[m], x, fr.high[m])
+            self._lines.draw(p)
+            if bodies:
+                o, c = fr.open[m], fr.close[m]
+                p.setBrush(self._brushes[up])
+                self._rects.fill(x - BODY_WIDTH / 2, np.minimum(o, c), BODY_WIDTH,
+                                 np.abs(c - o))
+                self._rects.draw(p)
+
+
+class VolumeItem(ChartItem):
+    """Volume bars (max volume per pixel column when zoomed out), coloured by the bar's move."""
+
+    def __init__(self, style: ChartStyle = DARK) -> None:
+        super().__init__()
+        self._o = self._v = self._c = np.empty(0)
+        self._rects = Bulk(QtCore.QRectF)
+        self.set_style(style)
+
+    def set_style(self, style: ChartStyle) -> None:
+        self._brushes = {True: pg.mkBrush(qcolor(style.volume_up)),
+                         False: pg.mkBrush(qcolor(style.volume_down))}
+        self._pens = {k: pg.mkPen(b.color()) for k, b in self._brushes.items()}
+        self.update()
+
+    def set_data(self, bars: Bars) -> None:
+        self._o, self._v, self._c = bars.open, bars.volume, bars.close
+        n = len(bars)
+        vmax = float(self._v.max()) if n else 0.0
+        self._set_bounds((-0.5, n - 0.5) if n else None, (0.0, max(vmax, 1.0)) if n else None)
+
+    def __len__(self) -> int:
+        return int(self._v.shape[0])
+
+    def y_range(self, i0: int, i1: int) -> Range | None:
+        i0, i1 = max(i0, 0), min(i1, len(self))
+        return (0.0, max(float(self._v[i0:i1].max()), 1.0)) if i1 > i0 else None
+
+    def info(self, i: int) -> dict[str, float]:
+        return {"volume": float(self._v[i])} if 0 <= i < len(self) else {}
+
+    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+        span = self.visible_span(len(self))
+        if span is None:
+            return
+        fr = candle_frame(self._o, self._v, self._v, self._c, span)  # high = max volume
+        width = BODY_WIDTH if fr.mode == "candles" else max(self.pixelWidth(), 1e-9)
+        up_all = fr.up
+        for up in (True, False):
+            m = up_all if up else ~up_all
+            if m.any():
+                p.setPen(self._pens[up] if fr.mode == "columns" else pg.mkPen(None))
+                p.setBrush(self._brushes[up])
+                self._rects.fill(fr.x[m] - width / 2, 0.0, width, fr.high[m])
+                self._rects.draw(p)

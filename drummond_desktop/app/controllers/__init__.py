@@ -1,0 +1,1 @@
+"""Controllers: turn user actions into tasks on the runner and task results into view updates."""

@@ -1,0 +1,165 @@
+"""``ChartController``: symbol or interval chosen -> a ``chart`` task -> the chart and the
+next-bar panel; ``WatchlistController``: the watchlist's rows from a ``watchlist`` task.
+
+Each controller has one ``_on_failed(exc)``: expected failures (``AppError``) show their
+``user_message`` in the status bar; anything else is a bug and goes to ``sys.excepthook`` (the
+error dialog).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from drummond_desktop.app.main_window import ChartView, MainWindow
+from drummond_desktop.app.workers import PoolName, TaskRunner
+from drummond_desktop.core.errors import AppError
+from drummond_desktop.services.chart_data import (
+    ChartData,
+    ChartDataService,
+    ChartRequest,
+    WatchlistRequest,
+    WatchRow,
+)
+
+log = logging.getLogger(__name__)
+
+IntervalsFor = Callable[[str], Sequence[str]]
+
+
+def report_unexpected(exc: BaseException) -> None:
+    """Hand a bug (not an ``AppError``) to the installed excepthook: the error dialog."""
+    sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+class ChartController(QObject):
+    """Loads the chosen symbol and interval on the CPU pool; shows only the latest result."""
+
+    KEY = "chart"
+
+    chart_shown = Signal(object)  # ChartData, after the chart and the panel were updated
+    chart_failed = Signal(str)  # the user message shown
+
+    def __init__(self, window: MainWindow, runner: TaskRunner, service: ChartDataService, *,
+                 demo: bool, intervals_for: IntervalsFor, pool: PoolName = "cpu") -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        self.service = service
+        self.demo = demo
+        self.intervals_for = intervals_for
+        self.pool: PoolName = pool
+        self.symbol = ""
+        self.interval = ""
+        self.current: ChartData | None = None
+        runner.finished.connect(self._on_runner_finished)
+        runner.failed.connect(self._on_runner_failed)
+        window.symbol_chosen.connect(self._on_window_symbol_chosen)
+        window.interval_chosen.connect(self._on_window_interval_chosen)
+
+    def show(self, symbol: str, interval: str | None = None) -> int:
+        """Start loading ``symbol`` (at ``interval``, or its first offered one); returns the
+        task's generation."""
+        intervals = list(self.intervals_for(symbol))
+        chosen = interval if interval in intervals else intervals[0]
+        if interval is not None and interval not in intervals:
+            self.window.show_message(f"{symbol} has no {interval} bars; showing {chosen}")
+        self.symbol, self.interval = symbol, chosen
+        self.window.set_current(symbol, intervals, chosen)
+        request = ChartRequest(symbol, chosen, demo=self.demo)
+        return self.runner.submit(self.KEY, self.service.build, request, pool=self.pool)
+
+    @Slot(str)
+    def _on_window_symbol_chosen(self, symbol: str) -> None:
+        self.show(symbol, self.interval or None)
+
+    @Slot(str)
+    def _on_window_interval_chosen(self, interval: str) -> None:
+        if self.symbol:
+            self.show(self.symbol, interval)
+
+    @Slot(str, int, object)
+    def _on_runner_finished(self, key: str, generation: int, result: object) -> None:
+        if key != self.KEY or generation != self.runner.generation(key):
+            return  # another controller's task, or superseded since it was queued
+        assert isinstance(result, ChartData)
+        data = replace(result, generation=generation)
+        self.current = data
+        chart: ChartView = self.window.chart  # type: ignore[assignment]
+        chart.set_data(data.bars, data.result, data.zones)
+        self.window.next_bar.show_map(self._title(data), data.report_text)
+        self.window.show_message(f"{data.symbol} {self.interval}: {len(data.bars)} bars", 5000)
+        self.chart_shown.emit(data)
+
+    @Slot(str, int, object)
+    def _on_runner_failed(self, key: str, generation: int, exc: object) -> None:
+        if key == self.KEY and generation == self.runner.generation(key):
+            assert isinstance(exc, BaseException)
+            self._on_failed(exc)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        """The one place this view speaks to the user about a failed chart."""
+        message = exc.user_message if isinstance(exc, AppError) else \
+            f"Could not show {self.symbol}: unexpected error ({type(exc).__name__})"
+        self.window.show_message(message)
+        self.chart_failed.emit(message)
+        if not isinstance(exc, AppError):
+            report_unexpected(exc)
+
+    @staticmethod
+    def _title(data: ChartData) -> str:
+        tag = "  (synthetic)" if data.synthetic else ""
+        return f"{data.symbol} {data.bars.timeframe or ''}: next bar{tag}"
+
+
+class WatchlistController(QObject):
+    """Fills the watchlist model from a ``watchlist`` task; a row click shows that symbol."""
+
+    KEY = "watchlist"
+
+    rows_loaded = Signal(object)  # tuple[WatchRow, ...]
+
+    def __init__(self, window: MainWindow, runner: TaskRunner, service: ChartDataService, *,
+                 demo: bool, pool: PoolName = "cpu") -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        self.service = service
+        self.demo = demo
+        self.pool: PoolName = pool
+        runner.finished.connect(self._on_runner_finished)
+        runner.failed.connect(self._on_runner_failed)
+
+    def load(self, codes: Sequence[str], interval: str = "1d") -> int:
+        request = WatchlistRequest(tuple(codes), interval, demo=self.demo)
+        return self.runner.submit(self.KEY, self.service.watchlist, request, pool=self.pool)
+
+    @Slot(str, int, object)
+    def _on_runner_finished(self, key: str, generation: int, result: object) -> None:
+        if key != self.KEY:
+            return
+        rows = tuple(r for r in result if isinstance(r, WatchRow)) if isinstance(
+            result, tuple) else ()
+        selected = self.window.watchlist.table.currentIndex().row()
+        self.window.watchlist_model.set_rows(rows)
+        if selected >= 0:
+            self.window.watchlist.table.selectRow(selected)
+        self.rows_loaded.emit(rows)
+
+    @Slot(str, int, object)
+    def _on_runner_failed(self, key: str, generation: int, exc: object) -> None:
+        if key == self.KEY:
+            assert isinstance(exc, BaseException)
+            self._on_failed(exc)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        """The one place the watchlist speaks to the user."""
+        message = exc.user_message if isinstance(exc, AppError) else \
+            f"The watchlist could not be loaded ({type(exc).__name__})"
+        self.window.show_message(message)
+        if not isinstance(exc, AppError):
+            report_unexpected(exc)

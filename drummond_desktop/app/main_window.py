@@ -1,0 +1,215 @@
+"""``MainWindow``: the chart in the middle, dockable panels around it, toolbar and status bar.
+
+The window is a view: it reports what the user chose (``symbol_chosen``, ``interval_chosen``)
+and offers ``show_*`` methods; controllers start the work. Dock and window layout is saved to
+and restored from a ``QSettings`` ini file under the user config dir (``layout_settings()``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from drummond_desktop.app.models.watchlist import WatchlistModel
+from drummond_desktop.app.views.fallback_chart import FallbackChart
+from drummond_desktop.app.views.panels import DemoBanner, JobsPanel, NextBarPanel, WatchlistPanel
+from drummond_desktop.core.paths import user_config_dir
+from drummond_desktop.feeds.demo import DEMO_LABEL
+from engine.bars import Bars
+from engine.drummond import DGResult, Zone
+
+log = logging.getLogger(__name__)
+
+LAYOUT_FILE = "layout.ini"
+LAYOUT_VERSION = 1
+CHART_MODULE = "drummond_desktop.app.chart.chart_widget"
+
+
+class ChartView(Protocol):
+    """What the window needs of a chart (``app.chart.chart_widget.ChartWidget``)."""
+
+    def set_data(self, bars: Bars, result: DGResult, zones: Sequence[Zone]) -> None: ...
+
+    def toggle(self, element: str, on: bool) -> None: ...
+
+
+def layout_settings(path: Path | None = None) -> QSettings:
+    """The ini file that holds window geometry and dock layout (never the registry)."""
+    target = path or user_config_dir() / LAYOUT_FILE
+    return QSettings(str(target), QSettings.Format.IniFormat)
+
+
+def make_chart(parent: QWidget | None = None) -> QWidget:
+    """The real ``ChartWidget`` when it is importable, else a plain close-line chart."""
+    try:
+        module = importlib.import_module(CHART_MODULE)
+    except ImportError:
+        log.info("%s not available; using the fallback chart", CHART_MODULE)
+        return FallbackChart(parent)
+    widget: QWidget = module.ChartWidget(parent=parent)
+    return widget
+
+
+class MainWindow(QMainWindow):
+    """The workspace window. ``demo`` shows the synthetic-data banner."""
+
+    symbol_chosen = Signal(str)
+    interval_chosen = Signal(str)
+    closing = Signal()
+
+    def __init__(self, settings: QSettings, *, demo: bool, database: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Drummond Desktop" + (" - demo" if demo else ""))
+        self.resize(1600, 900)
+        self._build_central(demo)
+        self._build_docks()
+        self._build_toolbar()
+        self._build_status(database)
+
+    # --------------------------------------------------------------------------- building
+
+    def _build_central(self, demo: bool) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.banner = DemoBanner(f"{DEMO_LABEL}  -  add an EODHD key to sync real data")
+        self.banner.setVisible(demo)
+        self.chart = make_chart(central)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.chart, 1)
+        self.setCentralWidget(central)
+
+    def _dock(self, title: str, name: str, widget: QWidget,
+              area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState key
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.watchlist_model = WatchlistModel()
+        self.watchlist = WatchlistPanel(self.watchlist_model)
+        self.next_bar = NextBarPanel()
+        self.jobs = JobsPanel()
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.watchlist_dock = self._dock("Watchlist", "watchlistDock", self.watchlist, left)
+        self.next_bar_dock = self._dock("Next bar", "nextBarDock", self.next_bar, right)
+        self.jobs_dock = self._dock("Jobs and log", "jobsDock", self.jobs,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.watchlist_dock, self.next_bar_dock], [410, 540],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.jobs_dock], [120], Qt.Orientation.Vertical)
+        self.watchlist.symbol_activated.connect(self.symbol_chosen)
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Chart")
+        bar.setObjectName("chartToolBar")
+        bar.addWidget(QLabel(" Symbol "))
+        self.symbol_box = QComboBox()
+        self.symbol_box.setMinimumContentsLength(14)
+        self.symbol_box.activated.connect(self._on_symbol_box_activated)
+        bar.addWidget(self.symbol_box)
+        bar.addWidget(QLabel("  Interval "))
+        self.interval_box = QComboBox()
+        self.interval_box.activated.connect(self._on_interval_box_activated)
+        bar.addWidget(self.interval_box)
+        bar.addSeparator()
+        for dock in (self.watchlist_dock, self.next_bar_dock, self.jobs_dock):
+            bar.addAction(dock.toggleViewAction())
+
+    def _build_status(self, database: str) -> None:
+        status = self.statusBar()
+        self.database_label = QLabel(f"Database: {database}")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(180)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setVisible(False)
+        status.addPermanentWidget(self.progress_bar)
+        status.addPermanentWidget(self.database_label)
+
+    # ---------------------------------------------------------------------------- showing
+
+    def set_symbols(self, codes: Sequence[str]) -> None:
+        """Offer ``codes`` in the symbol selector."""
+        self.symbol_box.clear()
+        self.symbol_box.addItems(list(codes))
+
+    def set_watchlist(self, codes: Sequence[str]) -> None:
+        """List ``codes`` in the watchlist (their numbers arrive later)."""
+        self.watchlist_model.set_codes(codes)
+
+    def set_current(self, symbol: str, intervals: Sequence[str], interval: str) -> None:
+        """Show ``symbol`` at ``interval`` as chosen (no ``*_chosen`` signals)."""
+        self.symbol_box.setCurrentIndex(max(self.symbol_box.findText(symbol), 0))
+        self.interval_box.clear()
+        self.interval_box.addItems(list(intervals))
+        self.interval_box.setCurrentIndex(max(self.interval_box.findText(interval), 0))
+        self.watchlist.select(symbol)
+
+    def show_message(self, text: str, timeout_ms: int = 0) -> None:
+        """The status-bar line (errors and notices the user acted on)."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def show_progress(self, done: float, total: float) -> None:
+        """A busy indicator (``total`` 0: indeterminate); hidden when ``done >= total > 0``."""
+        running = total <= 0 or done < total
+        self.progress_bar.setVisible(running)
+        self.progress_bar.setRange(0, 0 if total <= 0 else 1000)
+        if total > 0:
+            self.progress_bar.setValue(int(1000 * min(done / total, 1.0)))
+
+    def hide_progress(self) -> None:
+        self.progress_bar.setVisible(False)
+
+    # ----------------------------------------------------------------------------- layout
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/version", LAYOUT_VERSION)
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    def restore_layout(self) -> bool:
+        """Restore the saved geometry and docks; False when nothing (usable) was saved."""
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            return bool(self.restoreState(state, LAYOUT_VERSION))
+        return False
+
+    # ----------------------------------------------------------------------------- events
+
+    @Slot(int)
+    def _on_symbol_box_activated(self, index: int) -> None:
+        if index >= 0:
+            self.symbol_chosen.emit(self.symbol_box.itemText(index))
+
+    @Slot(int)
+    def _on_interval_box_activated(self, index: int) -> None:
+        if index >= 0:
+            self.interval_chosen.emit(self.interval_box.itemText(index))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,85 @@
+"""``ohlc_columns``: bars aggregated per pixel column for charts (level of detail).
+
+The kernel (``engine.nb.lod``) loads on first call, so importing this module costs numpy only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.bars import Bars
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+__all__ = ["OHLCColumns", "ohlc_columns"]
+
+
+@dataclass(frozen=True, eq=False)
+class OHLCColumns:
+    """One OHLC per non-empty column: ``first_index[j]`` is the first bar aggregated into column
+    ``j``; column ``j`` ends where column ``j+1`` starts (the last one at ``stop - 1``)."""
+
+    open: F64
+    high: F64
+    low: F64
+    close: F64
+    first_index: I64
+    stop: int
+
+    def __len__(self) -> int:
+        return int(self.first_index.shape[0])
+
+    @property
+    def last_index(self) -> I64:
+        """The last bar of each column."""
+        nxt = np.empty_like(self.first_index)
+        nxt[:-1] = self.first_index[1:]
+        if nxt.size:
+            nxt[-1] = self.stop
+        return nxt - 1
+
+
+def _columns(data: Bars | Sequence[npt.ArrayLike]) -> tuple[F64, F64, F64, F64]:
+    if isinstance(data, Bars):
+        return data.open, data.high, data.low, data.close
+    if len(data) != 4:
+        raise ValueError("expected Bars or four arrays (open, high, low, close)")
+    cols = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in data)
+    n = cols[0].shape[0]
+    if any(c.ndim != 1 or c.shape[0] != n for c in cols):
+        raise ValueError("open, high, low and close must be 1-D arrays of one length")
+    return cols[0], cols[1], cols[2], cols[3]
+
+
+def ohlc_columns(data: Bars | Sequence[npt.ArrayLike], i0: int, i1: int,
+                 ncols: int) -> OHLCColumns:
+    """Aggregate bars ``i0..i1-1`` into at most ``ncols`` columns, never skipping a bar.
+
+    Each column holds the first open, the highest high, the lowest low and the last close of its
+    bars. Cost is O(i1 - i0); arrays are not copied.
+
+    >>> import numpy as np
+    >>> c = np.array([1.0, 5.0, 2.0, 3.0])
+    >>> cols = ohlc_columns((c, c + 1, c - 1, c), 0, 4, 2)
+    >>> cols.high.tolist(), cols.low.tolist(), cols.first_index.tolist()
+    ([6.0, 4.0], [0.0, 1.0], [0, 2])
+    """
+    o, h, lo, c = _columns(data)
+    n = o.shape[0]
+    i0, i1, ncols = int(i0), int(i1), int(ncols)
+    if not 0 <= i0 <= i1 <= n:
+        raise ValueError(f"need 0 <= i0 <= i1 <= {n}, got i0={i0}, i1={i1}")
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    from engine.nb.lod import ohlc_columns_nb
+
+    size = min(ncols, i1 - i0)
+    out = np.empty((4, size), dtype=np.float64)
+    first = np.empty(size, dtype=np.int64)
+    k = ohlc_columns_nb(o, h, lo, c, i0, i1, ncols, out[0], out[1], out[2], out[3], first)
+    return OHLCColumns(out[0, :k], out[1, :k], out[2, :k], out[3, :k], first[:k], i1)
