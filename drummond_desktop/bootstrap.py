@@ -184,7 +184,7 @@ def _run_desktop(args: argparse.Namespace, ctx: AppContext) -> int:
     runner = TaskRunner()
     service = ChartDataService(ctx.analysis(), ctx.market_data)
     workspace = Workspace(runner, service, layout_settings(), demo=demo,
-                          database=_database_label(ctx, demo))
+                          database=_database_label(ctx, demo), context=ctx)
     try:
         if args.screenshot is not None:
             return _screenshot(app, workspace, args)

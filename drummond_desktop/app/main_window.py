@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
 
     symbol_chosen = Signal(str)
     interval_chosen = Signal(str)
+    settings_requested = Signal()
     closing = Signal()
 
     def __init__(self, settings: QSettings, *, demo: bool, database: str,
@@ -133,8 +134,22 @@ class MainWindow(QMainWindow):
         self.interval_box.activated.connect(self._on_interval_box_activated)
         bar.addWidget(self.interval_box)
         bar.addSeparator()
+        # Enabled, tooltips and what they do: SyncController and the workspace.
+        self.sync_action = QAction("Sync", self)
+        self.sync_action.setObjectName("syncAction")
+        self.cancel_sync_action = QAction("Cancel sync", self)
+        self.cancel_sync_action.setObjectName("cancelSyncAction")
+        self.cancel_sync_action.setEnabled(False)
+        bar.addAction(self.sync_action)
+        bar.addAction(self.cancel_sync_action)
+        bar.addSeparator()
         for dock in (self.watchlist_dock, self.next_bar_dock, self.jobs_dock):
             bar.addAction(dock.toggleViewAction())
+        bar.addSeparator()
+        self.settings_action = QAction("Settings…", self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.triggered.connect(self.settings_requested)
+        bar.addAction(self.settings_action)
 
     def _build_status(self, database: str) -> None:
         status = self.statusBar()

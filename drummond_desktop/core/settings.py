@@ -30,6 +30,7 @@ class Settings:
     schema_version: int = SCHEMA_VERSION
     market_db_url: str | None = None
     eodhd_daily_budget: int = 100_000
+    theme: str = "dark"  # "dark" or "light"
 
     def __post_init__(self) -> None:
         if self.market_db_url is not None and ":" in self.market_db_url.split("@")[0].split(

@@ -4,12 +4,15 @@
 chosen symbol: the demo universe (daily symbols in the watchlist, every demo symbol in the
 selector) or, with ``demo=False``, whatever the local store holds (read on the I/O pool).
 ``JobsController`` shows every task's progress in the status bar and the jobs/log panel.
+With an application ``context`` (``bootstrap.AppContext``) the toolbar's Settings… opens
+``SettingsDialog`` and Sync syncs the visible symbol (``SyncController``); without one both
+actions are disabled.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
@@ -19,9 +22,18 @@ from drummond_desktop.app.controllers.chart_controller import (
     WatchlistController,
     report_unexpected,
 )
+from drummond_desktop.app.controllers.sync_controller import (
+    DEMO_TOOLTIP,
+    SyncController,
+    SyncSource,
+    sync_task,
+)
 from drummond_desktop.app.main_window import MainWindow
+from drummond_desktop.app.views.settings_dialog import SettingsDialog
 from drummond_desktop.app.workers import TaskRunner
 from drummond_desktop.core.errors import AppError
+from drummond_desktop.core.secrets import SecretStore
+from drummond_desktop.core.settings import load_settings
 from drummond_desktop.core.tasks import CancelToken, Progress
 from drummond_desktop.services.chart_data import ChartDataService, demo_symbols, intervals_for
 
@@ -29,6 +41,13 @@ log = logging.getLogger(__name__)
 
 WARMUP_KEY = "warmup"
 CATALOG_KEY = "catalog"
+NO_CONTEXT_TOOLTIP = "Not available in this window (no application context)"
+
+
+class WorkspaceContext(SyncSource, Protocol):
+    """What the workspace needs of ``bootstrap.AppContext`` beyond the chart data."""
+
+    def secret_store(self) -> SecretStore: ...
 
 
 def warm_kernels(_request: object, cancel: CancelToken, progress: Progress) -> dict[str, float]:
@@ -70,6 +89,11 @@ class JobsController(QObject):
         text = exc.user_message if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
         self._end(key, f"[{key}] failed: {text}")
 
+    def cancelled(self, key: str) -> None:
+        """``key``'s task was cancelled: it will report nothing more."""
+        if key in self._running:
+            self._end(key, f"[{key}] cancelled")
+
     def _end(self, key: str, line: str) -> None:
         self._running.pop(key, None)
         self.window.jobs.add(line)
@@ -83,7 +107,7 @@ class Workspace(QObject):
     catalog_loaded = Signal(object)  # dict[str, tuple[str, ...]]
 
     def __init__(self, runner: TaskRunner, service: ChartDataService, settings: QSettings, *,
-                 demo: bool, database: str) -> None:
+                 demo: bool, database: str, context: WorkspaceContext | None = None) -> None:
         super().__init__()
         GuiGarbageCollector.hold()  # released by shutdown()
         self._gc_held = True
@@ -96,6 +120,16 @@ class Workspace(QObject):
         self.chart = ChartController(self.window, runner, service, demo=demo,
                                      intervals_for=self.intervals_for)
         self.watchlist = WatchlistController(self.window, runner, service, demo=demo)
+        self.context = context
+        task = sync_task(context) if context is not None and not demo else None
+        self.sync = SyncController(self.window, runner, self.chart, task, disabled_reason=(
+            DEMO_TOOLTIP if demo else NO_CONTEXT_TOOLTIP))
+        self.sync.sync_cancelled.connect(lambda _message: self.jobs.cancelled(SyncController.KEY))
+        self.settings_dialog: SettingsDialog | None = None
+        self.window.settings_action.setEnabled(context is not None)
+        if context is None:
+            self.window.settings_action.setToolTip(NO_CONTEXT_TOOLTIP)
+        self.window.settings_requested.connect(self.open_settings)
         runner.finished.connect(self._on_runner_finished)
         runner.failed.connect(self._on_runner_failed)
         self._pending: tuple[str | None, str | None] = (None, None)
@@ -103,6 +137,24 @@ class Workspace(QObject):
 
     def intervals_for(self, symbol: str) -> tuple[str, ...]:
         return intervals_for(symbol, self.demo, self.catalog.get(symbol, ()))
+
+    @Slot()
+    def open_settings(self) -> SettingsDialog | None:
+        """Open the settings dialog (window-modal, not blocking); None without a context or
+        when the settings file cannot be read (the status bar says why)."""
+        if self.context is None:
+            return None
+        try:
+            current = load_settings()
+        except AppError as exc:
+            self.window.show_message(exc.user_message)
+            return None
+        dialog = SettingsDialog(self.context.secret_store(), current, parent=self.window)
+        dialog.accepted.connect(lambda: self.window.show_message(
+            "Settings saved (a database change applies after a restart).", 5000))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
 
     def start(self, symbol: str | None = None, interval: str | None = None, *,
               restore_layout: bool = True) -> None:
