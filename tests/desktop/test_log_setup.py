@@ -18,7 +18,7 @@ from drummond_desktop.core.log_setup import (
     unconfigure_logging,
 )
 
-SECRET = "6f1c-SECRET-9a2b"
+SECRET = "fake-test-token-not-a-real-key"  # a made-up value the redaction must hide
 URL = "https://eodhd.com/api/eod/AAPL.US?api_token=abc123&fmt=json"
 log = logging.getLogger("drummond_desktop.tests.log_setup")
 
