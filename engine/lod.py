@@ -16,7 +16,9 @@ from engine.bars import Bars
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-__all__ = ["OHLCColumns", "ohlc_columns"]
+__all__ = ["MinMaxPyramid", "OHLCColumns", "ohlc_columns"]
+
+BLOCK = 32  # bars per pyramid block
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,3 +85,44 @@ def ohlc_columns(data: Bars | Sequence[npt.ArrayLike], i0: int, i1: int,
     first = np.empty(size, dtype=np.int64)
     k = ohlc_columns_nb(o, h, lo, c, i0, i1, ncols, out[0], out[1], out[2], out[3], first)
     return OHLCColumns(out[0, :k], out[1, :k], out[2, :k], out[3, :k], first[:k], i1)
+
+
+class MinMaxPyramid:
+    """Per-block NaN-skipping min of ``low`` and max of ``high`` (one level, ``block`` bars), so
+    ``columns`` aggregates a view of ``w`` bars per column in O(block + w / block) per column.
+    Built once per data set (O(N)); the arrays are kept by reference."""
+
+    def __init__(self, low: npt.ArrayLike, high: npt.ArrayLike, block: int = BLOCK) -> None:
+        self.low = np.ascontiguousarray(low, dtype=np.float64)
+        self.high = np.ascontiguousarray(high, dtype=np.float64)
+        if self.low.ndim != 1 or self.low.shape != self.high.shape:
+            raise ValueError("low and high must be 1-D arrays of one length")
+        if block < 1:
+            raise ValueError(f"block must be >= 1, got {block}")
+        self.block = int(block)
+        nb = self.low.shape[0] // self.block  # full blocks only; the tail is scanned as bars
+        m = nb * self.block
+        self.blk_low: F64 = np.fmin.reduce(self.low[:m].reshape(nb, self.block), axis=1)
+        self.blk_high: F64 = np.fmax.reduce(self.high[:m].reshape(nb, self.block), axis=1)
+
+    def __len__(self) -> int:
+        return int(self.low.shape[0])
+
+    def columns(self, i0: int, i1: int, ncols: int) -> tuple[I64, F64, F64]:
+        """``(first_index, low, high)`` of bars ``i0..i1-1`` in at most ``ncols`` columns: the
+        same columns, lows and highs as ``ohlc_columns`` (never skipping a bar)."""
+        n = len(self)
+        i0, i1, ncols = int(i0), int(i1), int(ncols)
+        if not 0 <= i0 <= i1 <= n:
+            raise ValueError(f"need 0 <= i0 <= i1 <= {n}, got i0={i0}, i1={i1}")
+        if ncols < 1:
+            raise ValueError(f"ncols must be >= 1, got {ncols}")
+        from engine.nb.lod import minmax_columns_nb
+
+        size = min(ncols, i1 - i0)
+        lo = np.empty(size, dtype=np.float64)
+        hi = np.empty(size, dtype=np.float64)
+        first = np.empty(size, dtype=np.int64)
+        k = minmax_columns_nb(self.low, self.high, self.blk_low, self.blk_high, self.block,
+                              i0, i1, ncols, lo, hi, first)
+        return first[:k], lo[:k], hi[:k]

@@ -51,3 +51,61 @@ def ohlc_columns_nb(
             out_low[k] = lo
         out_close[k] = close[i]
     return k + 1
+
+
+@kernel
+def minmax_columns_nb(
+    low: F64, high: F64, blk_low: F64, blk_high: F64, block: int, i0: int, i1: int, ncols: int,
+    out_low: F64, out_high: F64, out_first_index: I64,
+) -> int:
+    """``ohlc_columns_nb``'s columns (same bar-to-column rule, same NaN skipping) for the lows
+    and highs only, read through a one-level min/max pyramid: ``blk_low[b]``/``blk_high[b]`` are
+    the NaN-skipping min/max of bars ``b*block .. (b+1)*block-1``. A column of ``w`` bars costs
+    O(block + w / block) instead of O(w); every bar still counts (exact min/max)."""
+    n = i1 - i0
+    if n <= 0 or ncols <= 0:
+        return 0
+    k = 0
+    for c in range(ncols):
+        a = i0 + (c * n + ncols - 1) // ncols
+        b = i0 + ((c + 1) * n + ncols - 1) // ncols
+        if b > i1:
+            b = i1
+        if a >= b:
+            continue
+        lo_v = np.nan
+        hi_v = np.nan
+        ba = (a + block - 1) // block
+        bb = b // block
+        if bb <= ba:
+            ba = bb = 0  # no full block: scan the bars
+            head_end = b
+        else:
+            head_end = ba * block
+        for i in range(a, head_end):
+            h = high[i]
+            lo = low[i]
+            if h == h and not h <= hi_v:
+                hi_v = h
+            if lo == lo and not lo >= lo_v:
+                lo_v = lo
+        for j in range(ba, bb):
+            h = blk_high[j]
+            lo = blk_low[j]
+            if h == h and not h <= hi_v:
+                hi_v = h
+            if lo == lo and not lo >= lo_v:
+                lo_v = lo
+        if bb > ba:
+            for i in range(bb * block, b):
+                h = high[i]
+                lo = low[i]
+                if h == h and not h <= hi_v:
+                    hi_v = h
+                if lo == lo and not lo >= lo_v:
+                    lo_v = lo
+        out_low[k] = lo_v
+        out_high[k] = hi_v
+        out_first_index[k] = a
+        k += 1
+    return k

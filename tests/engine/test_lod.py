@@ -93,3 +93,42 @@ def test_kernel_fills_caller_outputs_and_is_cached():
     k = ohlc_columns_nb(o, h, lo, c, 0, 30, 10, *outs, first)
     assert k == 10 and first.tolist() == list(range(0, 30, 3))
     assert type(ohlc_columns_nb._cache).__name__ != "NullCache"  # compiled with cache=True
+
+
+@pytest.mark.parametrize("block", [1, 3, 8, 32])
+def test_minmax_pyramid_matches_ohlc_columns(block):
+    """The pyramid's columns are ``ohlc_columns``' columns: same first bars, lows and highs
+    (NaN-skipping), whatever the span, column count or block alignment."""
+    from engine.lod import MinMaxPyramid
+
+    rng = np.random.default_rng(block)
+    for n in (1, 7, block, block + 1, 1000, 20_011):
+        h = rng.normal(size=n)
+        lo = h - rng.exponential(1.0, n)
+        h[rng.random(n) < 0.05] = np.nan
+        lo[rng.random(n) < 0.05] = np.nan
+        pyr = MinMaxPyramid(lo, h, block)
+        for _ in range(25):
+            i0 = int(rng.integers(0, n))
+            i1 = int(rng.integers(i0, n + 1))
+            ncols = int(rng.integers(1, 2500))
+            ref = ohlc_columns((h, h, lo, h), i0, i1, ncols)
+            first, low, high = pyr.columns(i0, i1, ncols)
+            np.testing.assert_array_equal(first, ref.first_index)
+            np.testing.assert_array_equal(low, ref.low)
+            np.testing.assert_array_equal(high, ref.high)
+
+
+def test_minmax_pyramid_keeps_a_lone_spike_and_validates():
+    from engine.lod import MinMaxPyramid
+
+    h = np.zeros(100_000)
+    h[54_321] = 9.0
+    first, _low, high = MinMaxPyramid(h, h).columns(0, 100_000, 700)
+    assert high.max() == 9.0 and first[0] == 0 and len(first) == 700
+    with pytest.raises(ValueError):
+        MinMaxPyramid(h, h).columns(5, 4, 10)
+    with pytest.raises(ValueError):
+        MinMaxPyramid(h, h).columns(0, 10, 0)
+    with pytest.raises(ValueError):
+        MinMaxPyramid(h, h[:-1])

@@ -14,10 +14,12 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
-from engine.lod import ohlc_columns
+from engine.lod import MinMaxPyramid, ohlc_columns
 
 F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
 Range = tuple[float, float]
+MinMaxColumns = tuple[F64, npt.NDArray[np.int64], F64, F64]  # x, first_index, low, high
 
 
 @dataclass(frozen=True)
@@ -57,33 +59,106 @@ def nan_range(*arrays: F64) -> Range | None:
     return (lo, hi) if lo <= hi else None
 
 
-def series_columns(y: F64, span: Span) -> tuple[F64, F64, F64]:
-    """``(x, lo, hi)`` of ``y`` over the span: one point per bar, or per-column min/max."""
+class LodCache:
+    """The shared level of detail of one chart: a min/max pyramid per drawn series (built on first
+    use, kept until ``clear``) and the per-column lows/highs of the current span (recomputed when
+    the span changes). ``ChartWidget`` owns one for all its items and clears it in ``set_data``;
+    an item on its own has a private one. Arrays are keyed by identity (set_data replaces them)."""
+
+    MAX_PYRAMIDS = 32
+    MAX_SPANS = 4  # candles (N slots) and the DG series (N + 1 slots) differ by one bar
+
+    def __init__(self) -> None:
+        self._pyramids: dict[tuple[int, int], tuple[F64, F64, MinMaxPyramid]] = {}
+        self._frames: dict[Span, dict[tuple[int, int], tuple[F64, F64, MinMaxColumns]]] = {}
+        self.computed = 0  # column aggregations done (tests: sharing means one per series)
+
+    def clear(self) -> None:
+        self._pyramids.clear()
+        self._frames.clear()
+
+    def _pyramid(self, low: F64, high: F64) -> MinMaxPyramid:
+        key = (id(low), id(high))
+        hit = self._pyramids.get(key)
+        if hit is not None and hit[0] is low and hit[1] is high:
+            return hit[2]
+        if len(self._pyramids) >= self.MAX_PYRAMIDS:
+            self._pyramids.clear()
+        pyr = MinMaxPyramid(low, high)
+        self._pyramids[key] = (low, high, pyr)
+        return pyr
+
+    def minmax(self, low: F64, high: F64, span: Span) -> MinMaxColumns:
+        """``(x, first_index, low, high)`` per pixel column of the span (x = column centre); the
+        same values as ``engine.lod.ohlc_columns`` on those bars, computed once per span."""
+        frame = self._frames.get(span)
+        if frame is None:
+            while len(self._frames) >= self.MAX_SPANS:
+                del self._frames[next(iter(self._frames))]  # the oldest span
+            frame = self._frames[span] = {}
+        key = (id(low), id(high))
+        hit = frame.get(key)
+        if hit is not None and hit[0] is low and hit[1] is high:
+            return hit[2]
+        first, lo, hi = self._pyramid(low, high).columns(span.i0, span.i1, span.ncols)
+        last = np.empty_like(first)
+        last[:-1] = first[1:] - 1
+        if last.size:
+            last[-1] = span.i1 - 1
+        x: F64 = (first + last).astype(np.float64) * 0.5
+        frame[key] = (low, high, (x, first, lo, hi))  # the refs keep the ids unique
+        self.computed += 1
+        return x, first, lo, hi
+
+
+def series_columns(y: F64, span: Span, lod: LodCache | None = None) -> tuple[F64, F64, F64]:
+    """``(x, lo, hi)`` of ``y`` over the span: one point per bar, or per-column min/max (through
+    ``lod`` when given, else ``engine.lod.ohlc_columns``)."""
     if not span.aggregated:
         x = np.arange(span.i0, span.i1, dtype=np.float64)
         ys = y[span.i0:span.i1]
         return x, ys, ys
+    if lod is not None:
+        xl, _, lo, hi = lod.minmax(y, y, span)
+        return xl, lo, hi
     cols = ohlc_columns((y, y, y, y), span.i0, span.i1, span.ncols)
     xc: F64 = (cols.first_index + cols.last_index).astype(np.float64) * 0.5
     return xc, cols.low, cols.high
 
 
+def peak_points(y: F64, span: Span, lod: LodCache | None = None) -> tuple[F64, F64]:
+    """The polyline vertices of ``y`` over the span; aggregated, it zig-zags each column's min
+    and max, so spikes survive (pyqtgraph's 'peak' downsampling)."""
+    x, lo, hi = series_columns(y, span, lod)
+    if not span.aggregated:
+        return x, lo
+    xs = np.repeat(x, 2)
+    ys = np.empty(xs.size)
+    ys[0::2], ys[1::2] = lo, hi
+    return xs, ys
+
+
+def polyline_segments(x: F64, y: F64) -> tuple[F64, F64, F64, F64]:
+    """The segments ``(x1, y1, x2, y2)`` joining consecutive finite vertices (NaN breaks)."""
+    if x.size < 2:
+        e = np.empty(0)
+        return e, e, e, e
+    fin = np.isfinite(y)
+    ok = fin[:-1] & fin[1:]
+    return x[:-1][ok], y[:-1][ok], x[1:][ok], y[1:][ok]
+
+
 def peak_path(y: F64, span: Span) -> QtGui.QPainterPath:
-    """A polyline of ``y`` over the span; aggregated, it zig-zags each column's min and max, so
-    spikes survive (pyqtgraph's 'peak' downsampling). NaNs break the line."""
-    x, lo, hi = series_columns(y, span)
-    if span.aggregated:
-        x = np.repeat(x, 2)
-        ys = np.empty(x.size)
-        ys[0::2], ys[1::2] = lo, hi
-        return cast(QtGui.QPainterPath, pg.arrayToQPath(x, ys, connect="finite"))
-    return cast(QtGui.QPainterPath, pg.arrayToQPath(x, lo, connect="finite"))
+    """``peak_points`` as a QPainterPath (NaNs break the line)."""
+    x, ys = peak_points(y, span)
+    return cast(QtGui.QPainterPath, pg.arrayToQPath(x, ys, connect="finite"))
 
 
 class Bulk:
     """A reusable numpy-backed array of QLineF/QRectF/QPointF drawn with one QPainter call."""
 
     _FIELDS: ClassVar[dict[type, int]] = {QtCore.QLineF: 4, QtCore.QRectF: 4, QtCore.QPointF: 2}
+    DEVICE: ClassVar[bool] = True
 
     def __init__(self, klass: type) -> None:
         self._klass = klass
@@ -99,9 +174,40 @@ class Bulk:
             mem[:, j] = a
         return n
 
+    def lines(self, p: QtGui.QPainter, x: F64, y: F64) -> None:
+        """Draw the polyline through ``(x, y)`` as one ``drawLines`` (QLineF arrays only)."""
+        self.fill(*polyline_segments(x, y))
+        self.draw(p)
+
     def draw(self, p: QtGui.QPainter) -> None:
+        """One QPainter call. Under a scale + translate transform (always, in a ViewBox) with a
+        cosmetic pen (or none), the geometry is mapped to device pixels here and drawn
+        untransformed: Qt strokes and fills thousands of transformed primitives (wide or dashed
+        pens, rects) ~5-20x slower than the same pixels untransformed."""
         if len(self._arr) == 0:
             return
+        t = p.transform()
+        pen = p.pen()
+        device = (self.DEVICE and not t.isIdentity()
+                  and t.type().value <= QtGui.QTransform.TransformationType.TxScale.value
+                  and (pen.isCosmetic() or pen.style() == QtCore.Qt.PenStyle.NoPen))
+        if device:
+            mem = self._arr.ndarray()
+            sx, sy, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
+            mem[:, 0] = mem[:, 0] * sx + dx
+            mem[:, 1] = mem[:, 1] * sy + dy
+            if self._klass is QtCore.QLineF:
+                mem[:, 2] = mem[:, 2] * sx + dx
+                mem[:, 3] = mem[:, 3] * sy + dy
+            elif self._klass is QtCore.QRectF:
+                mem[:, 2] *= sx
+                mem[:, 3] *= sy
+                for a, b in ((0, 2), (1, 3)):  # normalise (a flipped y axis gives h < 0)
+                    neg = mem[:, b] < 0
+                    mem[neg, a] += mem[neg, b]
+                    mem[neg, b] *= -1
+            p.save()
+            p.resetTransform()
         args = self._arr.drawargs()
         if self._klass is QtCore.QLineF:
             p.drawLines(*args)
@@ -109,6 +215,8 @@ class Bulk:
             p.drawRects(*args)
         else:
             p.drawPoints(*args)
+        if device:
+            p.restore()
 
 
 class ChartItem(pg.GraphicsObject):  # type: ignore[misc]
@@ -122,6 +230,7 @@ class ChartItem(pg.GraphicsObject):  # type: ignore[misc]
         self._xb: Range | None = None
         self._yb: Range | None = None
         self.last_span: Span | None = None
+        self.lod = LodCache()  # ChartWidget replaces it with the chart's shared one
 
     # -- the item contract --------------------------------------------------------------------
     def _set_bounds(self, xb: Range | None, yb: Range | None) -> None:

@@ -1,8 +1,9 @@
 """``CandlestickItem`` and ``VolumeItem``: x = bar index, per-frame work O(visible bars).
 
 Zoomed in, each visible bar is a candle (wick + body, up/down colours). Zoomed out (more bars than
-pixel columns), the visible bars are aggregated per pixel column by ``engine.lod.ohlc_columns``
-(first open, highest high, lowest low, last close) and each column is one high-low segment, so
+pixel columns), the visible bars are aggregated per pixel column through the chart's shared
+``LodCache`` (a min/max pyramid; the same columns as ``engine.lod.ohlc_columns``: first open,
+highest high, lowest low, last close) and each column is one high-low segment, so
 every extreme is drawn. Geometry goes to QPainter in bulk (numpy-backed QLineF/QRectF arrays).
 """
 
@@ -16,8 +17,8 @@ import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from drummond_desktop.app.chart.base import F64, Bulk, ChartItem, Range, Span
-from drummond_desktop.app.chart.style import DARK, ChartStyle, qcolor
+from drummond_desktop.app.chart.base import F64, Bulk, ChartItem, LodCache, Range, Span
+from drummond_desktop.app.chart.style import DARK, ChartStyle, opaque_over, qcolor
 from engine.bars import Bars
 from engine.lod import ohlc_columns
 
@@ -41,12 +42,20 @@ class CandleFrame:
         return self.close >= self.open
 
 
-def candle_frame(o: F64, h: F64, lo: F64, c: F64, span: Span) -> CandleFrame:
-    """The visible bars of ``span`` as drawn: sliced, or aggregated per pixel column."""
+def candle_frame(o: F64, h: F64, lo: F64, c: F64, span: Span,
+                 lod: LodCache | None = None) -> CandleFrame:
+    """The visible bars of ``span`` as drawn: sliced, or aggregated per pixel column (through the
+    shared ``lod`` when given: the same columns as ``ohlc_columns``)."""
     a, b = span.i0, span.i1
     if not span.aggregated:
         return CandleFrame("candles", np.arange(a, b, dtype=np.float64),
                            o[a:b], h[a:b], lo[a:b], c[a:b])
+    if lod is not None:
+        x, first, low, high = lod.minmax(lo, h, span)
+        last = np.empty_like(first)
+        last[:-1] = first[1:] - 1
+        last[-1:] = b - 1
+        return CandleFrame("columns", x, o[first], high, low, c[last])
     cols = ohlc_columns((o, h, lo, c), a, b, span.ncols)
     x = (cols.first_index + cols.last_index).astype(np.float64) * 0.5
     return CandleFrame("columns", x, cols.open, cols.high, cols.low, cols.close)
@@ -83,7 +92,7 @@ class CandlestickItem(ChartItem):
         return int(self._c.shape[0])
 
     def frame(self, span: Span) -> CandleFrame:
-        return candle_frame(self._o, self._h, self._l, self._c, span)
+        return candle_frame(self._o, self._h, self._l, self._c, span, self.lod)
 
     def y_range(self, i0: int, i1: int) -> Range | None:
         i0, i1 = max(i0, 0), min(i1, len(self))
@@ -129,11 +138,13 @@ class VolumeItem(ChartItem):
         super().__init__()
         self._o = self._v = self._c = np.empty(0)
         self._rects = Bulk(QtCore.QRectF)
+        self._lines = Bulk(QtCore.QLineF)
         self.set_style(style)
 
     def set_style(self, style: ChartStyle) -> None:
-        self._brushes = {True: pg.mkBrush(qcolor(style.volume_up)),
-                         False: pg.mkBrush(qcolor(style.volume_down))}
+        # opaque equivalents over the background: translucent fills raster ~10x slower
+        self._brushes = {True: pg.mkBrush(opaque_over(style.volume_up, style.background)),
+                         False: pg.mkBrush(opaque_over(style.volume_down, style.background))}
         self._pens = {k: pg.mkPen(b.color()) for k, b in self._brushes.items()}
         self.update()
 
@@ -157,13 +168,19 @@ class VolumeItem(ChartItem):
         span = self.visible_span(len(self))
         if span is None:
             return
-        fr = candle_frame(self._o, self._v, self._v, self._c, span)  # high = max volume
-        width = BODY_WIDTH if fr.mode == "candles" else max(self.pixelWidth(), 1e-9)
+        fr = candle_frame(self._o, self._v, self._v, self._c, span, self.lod)  # high = max vol
         up_all = fr.up
         for up in (True, False):
             m = up_all if up else ~up_all
-            if m.any():
-                p.setPen(self._pens[up] if fr.mode == "columns" else pg.mkPen(None))
-                p.setBrush(self._brushes[up])
-                self._rects.fill(fr.x[m] - width / 2, 0.0, width, fr.high[m])
-                self._rects.draw(p)
+            if not m.any():
+                continue
+            x = fr.x[m]
+            if fr.mode == "columns":  # one pixel column each: a 1 px line is the bar
+                p.setPen(self._pens[up])
+                self._lines.fill(x, 0.0, x, fr.high[m])
+                self._lines.draw(p)
+                continue
+            p.setPen(pg.mkPen(None))
+            p.setBrush(self._brushes[up])
+            self._rects.fill(x - BODY_WIDTH / 2, 0.0, BODY_WIDTH, fr.high[m])
+            self._rects.draw(p)

@@ -12,9 +12,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from drummond_desktop.app.chart.axis import BarIndexAxis, CompactAxis
-from drummond_desktop.app.chart.base import ChartItem
+from drummond_desktop.app.chart.base import ChartItem, LodCache
 from drummond_desktop.app.chart.candles import CandlestickItem, VolumeItem
 from drummond_desktop.app.chart.crosshair import Crosshair, readout_text
+from drummond_desktop.app.chart.grid import GridItem
 from drummond_desktop.app.chart.overlays import (
     CongestionItem,
     EnvelopeItem,
@@ -54,6 +55,8 @@ class ChartWidget(QtWidgets.QWidget):
         self.follow_latest = True
         self.auto_fit_y = True
         self._fitting = False
+        self._fitted: tuple[float, float] | None = None  # the x-range y was last fitted to
+        self.lod = LodCache()  # one level-of-detail pass per frame, shared by every item
         self._build(style)
         self.set_style(style)
 
@@ -89,6 +92,13 @@ class ChartWidget(QtWidgets.QWidget):
             self.price.addItem(self.items[name])
         self.strip.addItem(self.items["state"])
         self.volume.addItem(self.vol_item)
+        for item in (self.candles, self.vol_item, *self.items.values()):
+            item.lod = self.lod
+        # the grid: one light item per pane at the shared x ticks and the pane's y ticks
+        self.grids = {"price": GridItem(self.axis, self.price.getAxis("right")),
+                      "volume": GridItem(self.axis, self.volume.getAxis("right"))}
+        self.price.addItem(self.grids["price"], ignoreBounds=True)
+        self.volume.addItem(self.grids["volume"], ignoreBounds=True)
         self.crosshair = Crosshair(self.view.scene(), [self.price, self.strip, self.volume],
                                    style)
         self.crosshair.moved.connect(self._on_crosshair_moved)
@@ -119,10 +129,12 @@ class ChartWidget(QtWidgets.QWidget):
         self.view.setBackground(qcolor(style.background))
         fg = qcolor(style.foreground)
         for plot in (self.price, self.strip, self.volume):
-            plot.showGrid(x=True, y=plot is not self.strip, alpha=style.grid_alpha)
+            plot.showGrid(x=False, y=False)  # the GridItems draw it (no per-axis QPicture)
             for side in ("right", "bottom"):
                 plot.getAxis(side).setPen(fg)
                 plot.getAxis(side).setTextPen(fg)
+        for grid in self.grids.values():
+            grid.set_color(fg, style.grid_alpha)
         for item in (self.candles, self.vol_item, *self.items.values()):
             item.set_style(style)
         self.crosshair.set_style(style)
@@ -136,6 +148,7 @@ class ChartWidget(QtWidgets.QWidget):
         thread by the caller). Keeps the view width; with follow-latest, scrolls to the end."""
         first = self.bars is None
         self.bars, self.result = bars, result
+        self.lod.clear()
         self.candles.set_data(bars)
         self.vol_item.set_data(bars)
         self.axis.set_timestamps(bars.ts)
@@ -152,7 +165,7 @@ class ChartWidget(QtWidgets.QWidget):
         if first or self.follow_latest:
             width = INITIAL_BARS if first else self.visible_bars()
             self._show_latest(width)
-        self._fit_y()
+        self._fit_y(force=True)
 
     def toggle(self, element: str, on: bool) -> None:
         """Show or hide one element of ``ELEMENTS``."""
@@ -169,7 +182,7 @@ class ChartWidget(QtWidgets.QWidget):
             self.view.ci.layout.setRowFixedHeight(1, 8 if on else 0)
         else:
             self.items[element].setVisible(on and self.result is not None)
-        self._fit_y()
+        self._fit_y(force=True)
 
     def is_shown(self, element: str) -> bool:
         if element == "pldot_line":
@@ -229,7 +242,7 @@ class ChartWidget(QtWidgets.QWidget):
         self.auto_fit_y = on
         for plot in (self.price, self.volume):
             plot.getViewBox().setMouseEnabled(x=True, y=not on)
-        self._fit_y()
+        self._fit_y(force=True)
 
     def _on_price_x_range_changed(self, *_: object) -> None:
         if self.bars is not None and not self._fitting:
@@ -237,10 +250,14 @@ class ChartWidget(QtWidgets.QWidget):
             self.follow_latest = x1 >= len(self.bars) - 1 + RIGHT_MARGIN - 0.5
         self._fit_y()
 
-    def _fit_y(self) -> None:
+    def _fit_y(self, force: bool = False) -> None:
+        """Fit y to the visible bars, once per x-range (``force``: data or elements changed)."""
         if not self.auto_fit_y or self.bars is None or self._fitting:
             return
         x0, x1 = self.x_range()
+        if not force and self._fitted == (x0, x1):
+            return
+        self._fitted = (x0, x1)
         i0, i1 = max(0, math.floor(x0)), max(0, math.ceil(x1) + 1)
         self._fitting = True
         try:

@@ -1,0 +1,98 @@
+"""``GridItem``: the pane's grid as one light item (replaces pyqtgraph's ``showGrid``).
+
+pyqtgraph draws the grid inside each ``AxisItem``'s cached QPicture, which is re-recorded on
+every range change and replayed on every frame (~4-5 ms per axis). This item instead draws one
+``drawLines`` per tick level at the axes' own tick positions (``AxisItem.tickValues``), with a
+cosmetic pen, behind the data, and no cached picture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from drummond_desktop.app.chart.base import Bulk
+
+GRID_Z = -1000.0
+MINOR_FACTOR = 0.5  # minor tick levels are drawn at half the major alpha
+
+
+class GridItem(pg.GraphicsObject):  # type: ignore[misc]
+    """Vertical lines at ``x_axis``'s ticks and horizontal lines at ``y_axis``'s ticks (either may
+    be None), over the whole view; never part of the data bounds (add with ignoreBounds)."""
+
+    def __init__(self, x_axis: pg.AxisItem | None, y_axis: pg.AxisItem | None) -> None:
+        super().__init__()
+        self.x_axis, self.y_axis = x_axis, y_axis
+        self._lines = Bulk(QtCore.QLineF)
+        self._pens: list[QtGui.QPen] = []
+        self.last_ticks: tuple[list[float], list[float]] = ([], [])
+        self._key: tuple[float, ...] | None = None
+        self._ticks: tuple[list[list[float]], list[list[float]]] = ([], [])
+        self.setZValue(GRID_Z)
+        self.setFlag(self.GraphicsItemFlag.ItemIgnoresParentOpacity, False)
+        self.set_color(QtGui.QColor(255, 255, 255), 0.3)
+
+    def set_color(self, color: QtGui.QColor, alpha: float) -> None:
+        """Grid colour and opacity (0..1) of the major lines."""
+        self._pens = []
+        for a in (alpha, alpha * MINOR_FACTOR):
+            c = QtGui.QColor(color)
+            c.setAlphaF(max(0.0, min(1.0, a)))
+            pen = pg.mkPen(c, width=1)
+            pen.setCosmetic(True)
+            self._pens.append(pen)
+        self._key = None
+        self.update()
+
+    def dataBounds(self, ax: int, frac: float = 1.0,  # noqa: N802 (pyqtgraph API)
+                   orthoRange: Any = None) -> None:
+        return None
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        vr = self.viewRect()
+        return QtCore.QRectF() if vr is None else vr
+
+    def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
+        self.prepareGeometryChange()
+        self.update()
+
+    @staticmethod
+    def _levels(axis: pg.AxisItem | None, lo: float, hi: float,
+                size: float) -> list[list[float]]:
+        if axis is None or hi <= lo or size <= 0:
+            return []
+        levels = axis.tickValues(lo, hi, size)
+        return [[v for v in vals if lo <= v <= hi] for _, vals in levels[:2]]
+
+    def ticks(self) -> tuple[list[list[float]], list[list[float]]]:
+        """The x and y tick values per level (major first) for the current view."""
+        vr, vb = self.viewRect(), self.getViewBox()
+        if vr is None or vb is None:
+            return [], []
+        return (self._levels(self.x_axis, vr.left(), vr.right(), vb.width()),
+                self._levels(self.y_axis, vr.top(), vr.bottom(), vb.height()))
+
+    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+        vr, vb = self.viewRect(), self.getViewBox()
+        if vr is None or vb is None:
+            return
+        key = (vr.left(), vr.right(), vr.top(), vr.bottom(), vb.width(), vb.height())
+        if key != self._key:  # tick positions only change with the view
+            self._key, self._ticks = key, self.ticks()
+        xs, ys = self._ticks
+        self.last_ticks = ([v for lvl in xs for v in lvl], [v for lvl in ys for v in lvl])
+        for level, pen in enumerate(self._pens):
+            x = np.asarray(xs[level] if level < len(xs) else [], dtype=np.float64)
+            y = np.asarray(ys[level] if level < len(ys) else [], dtype=np.float64)
+            if x.size + y.size == 0:
+                continue
+            p.setPen(pen)
+            self._lines.fill(np.concatenate([x, np.full(y.size, vr.left())]),
+                             np.concatenate([np.full(x.size, vr.top()), y]),
+                             np.concatenate([x, np.full(y.size, vr.right())]),
+                             np.concatenate([np.full(x.size, vr.bottom()), y]))
+            self._lines.draw(p)
