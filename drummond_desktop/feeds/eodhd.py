@@ -27,6 +27,7 @@ import httpx
 
 from drummond_desktop import __version__
 from drummond_desktop.core.tasks import CancelToken
+from drummond_desktop.core.utc import day_start
 from drummond_desktop.feeds import eodhd_parse as parse
 from drummond_desktop.feeds.eodhd_limits import (
     COSTS,
@@ -126,7 +127,7 @@ def _dates(start: date | None, end: date | None) -> dict[str, str]:
 
 
 def _epoch(d: date | None) -> int | None:
-    return None if d is None else (d - date(1970, 1, 1)).days * DAY
+    return None if d is None else day_start(d)
 
 
 class EodhdClient:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from drummond_desktop.core.errors import BadFile, DataError
 from drummond_desktop.core.tasks import CancelToken, Progress, no_progress
+from drummond_desktop.core.utc import day_start
 from drummond_desktop.feeds.csv_import import ImportPreview, preview, read_import
 from drummond_desktop.feeds.csv_mapping import ColumnMapping, Hints, parse_map
 from drummond_desktop.services.csv_out import atomic_text, cells, is_intraday, rows_text, ts_text
@@ -103,10 +104,6 @@ def preview_import(request: ImportRequest, rows: int = 10) -> ImportPreview:
                    hints=request.hints())
 
 
-def _epoch(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
-
 class MarketDataService:
     def __init__(self, store: MarketStore, read_bars: ReadBars = read_import) -> None:
         self._store = store
@@ -134,8 +131,8 @@ class MarketDataService:
     def load(self, symbol: str, interval: str, start: date | None = None,
              end: date | None = None, adjust_mode: AdjustMode = "none") -> Bars:
         """Stored bars (inclusive dates, UTC), adjusted when asked; ``DataError`` when none."""
-        lo = _epoch(start) if start else None
-        hi = _epoch(end + timedelta(days=1)) - 1 if end else None
+        lo = day_start(start) if start else None
+        hi = day_start(end + timedelta(days=1)) - 1 if end else None
         bars = self._store.bars.load(symbol, interval, lo, hi)
         if not len(bars):
             raise DataError(f"no data for {symbol} {interval}",

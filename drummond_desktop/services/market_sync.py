@@ -23,10 +23,11 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.core.tasks import CancelToken, Progress, no_progress
+from drummond_desktop.core.utc import day_start, utc_day
 from drummond_desktop.feeds.eodhd import EodhdClient, intraday_windows
 from drummond_desktop.feeds.eodhd_models import Dividend as FeedDividend
 from drummond_desktop.feeds.eodhd_models import Split as FeedSplit
@@ -98,14 +99,6 @@ class SyncReport:
     @property
     def ok(self) -> bool:
         return not self.failed
-
-
-def _epoch(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
-
-def _day(ts: int) -> date:
-    return datetime.fromtimestamp(ts, UTC).date()
 
 
 def to_store_split(s: FeedSplit) -> Split:
@@ -183,7 +176,7 @@ class MarketSyncService:
         if not full and last is not None:
             # The gap after the checkpoint (with overlap), unless --from asks for older history
             # than the store holds: then everything from --from.
-            start = _day(last) - timedelta(days=OVERLAP_DAYS)
+            start = utc_day(last) - timedelta(days=OVERLAP_DAYS)
             if request.start is not None and request.start < self._first_day(symbol):
                 start = request.start
         result = client.eod(symbol, start=start, end=request.end)
@@ -201,7 +194,7 @@ class MarketSyncService:
 
     def _first_day(self, symbol: str) -> date:
         cov = self._store.coverage(symbol, "1d")
-        return _day(cov[0].first_ts) if cov else date.max
+        return utc_day(cov[0].first_ts) if cov else date.max
 
     def _has_new_actions(self, symbol: str, splits: list[Split],
                          dividends: list[Dividend]) -> bool:
@@ -215,15 +208,15 @@ class MarketSyncService:
     def _intraday(self, symbol: str, request: SyncRequest, token: CancelToken) -> SymbolSync:
         iv = request.interval
         now = int(self._clock())
-        end = min(_epoch(request.end) + 86_399, now) if request.end else now
+        end = min(day_start(request.end) + 86_399, now) if request.end else now
         last = self._store.bars.last_ts(symbol, iv)
         if last is None:
-            start = (_epoch(request.start) if request.start
+            start = (day_start(request.start) if request.start
                      else now - DEFAULT_INTRADAY_DAYS * 86_400)
         else:
             start = last - OVERLAP_BARS * INTERVAL_SECONDS[iv]
             if request.start is not None:
-                start = min(start, _epoch(request.start))
+                start = min(start, day_start(request.start))
         received = inserted = updated = 0
         anomalies: list[str] = []
         client = self._client()

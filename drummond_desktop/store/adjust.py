@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from drummond_desktop.core.utc import day_start
 from engine.bars import Bars
 
 F64 = npt.NDArray[np.float64]
@@ -74,10 +75,6 @@ class Dividend:
     period: str = ""
 
 
-def _epoch(day: dt.date) -> int:
-    return (day - dt.date(1970, 1, 1)).days * 86_400
-
-
 def raw_amount(div: Dividend, splits: Sequence[Split]) -> float:
     """The dividend per share as paid at the time (see the module notes)."""
     if div.unadjusted_value is not None and np.isfinite(div.unadjusted_value):
@@ -98,13 +95,13 @@ def factors(ts: npt.NDArray[np.int64], close: F64, splits: Sequence[Split],
     if mode == "none" or n == 0:
         return price_step, volume_step
     for split in splits:
-        last = int(np.searchsorted(ts, _epoch(split.date), side="left")) - 1
+        last = int(np.searchsorted(ts, day_start(split.date), side="left")) - 1
         if last >= 0:
             price_step[last] /= split.ratio
             volume_step[last] *= split.ratio
     if mode == "all":
         for div in dividends:
-            last = int(np.searchsorted(ts, _epoch(div.ex_date), side="left")) - 1
+            last = int(np.searchsorted(ts, day_start(div.ex_date), side="left")) - 1
             amount = raw_amount(div, splits)
             if last >= 0 and 0.0 < amount < close[last]:
                 price_step[last] *= 1.0 - amount / close[last]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
+from drummond_desktop.core.utc import day_start
 from drummond_desktop.store.chunks import parse_timeframe
 from drummond_desktop.store.engines import read_connection, upsert_rows, write_transaction
 from drummond_desktop.store.reference import ensure_symbol, symbol_id
@@ -146,10 +147,6 @@ class DailyUsage:
     failed: int
 
 
-def _day_start(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
-
-
 class LedgerRepository:
     """The request ledger and the daily call budget it adds up to."""
 
@@ -168,7 +165,7 @@ class LedgerRepository:
 
     def cost_on(self, day: dt.date) -> int:
         """Call cost used on the UTC ``day``."""
-        start = _day_start(day)
+        start = day_start(day)
         with read_connection(self._engine, self._where, "reading the request ledger") as conn:
             total = conn.execute(select(func.coalesce(func.sum(_LEDGER.c.cost), 0)).where(
                 _LEDGER.c.ts >= start, _LEDGER.c.ts < start + 86_400)).scalar_one()
@@ -185,8 +182,8 @@ class LedgerRepository:
         day = (_LEDGER.c.ts // 86_400).label("day")
         query = (select(day, func.count(), func.coalesce(func.sum(_LEDGER.c.cost), 0),
                         func.count().filter(_LEDGER.c.ok.is_(False)))
-                 .where(_LEDGER.c.ts >= _day_start(start),
-                        _LEDGER.c.ts < _day_start(end) + 86_400)
+                 .where(_LEDGER.c.ts >= day_start(start),
+                        _LEDGER.c.ts < day_start(end) + 86_400)
                  .group_by(day).order_by(day))
         with read_connection(self._engine, self._where, "reading the request ledger") as conn:
             rows = conn.execute(query).all()

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -34,6 +35,20 @@ IntervalsFor = Callable[[str], Sequence[str]]
 def report_unexpected(exc: BaseException) -> None:
     """Hand a bug (not an ``AppError``) to the installed excepthook: the error dialog."""
     sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+def speak_failure(window: Any, exc: BaseException, unexpected: str) -> str:
+    """Show a failed task's message in ``window``'s status bar and return it: an ``AppError``'s
+    own user message, else ``unexpected`` (with the error type), and a bug also goes to the error
+    dialog. Each view's ``_on_failed`` calls this, so all of them speak the same way."""
+    if isinstance(exc, AppError):
+        message = exc.user_message
+    else:
+        message = f"{unexpected} ({type(exc).__name__})"
+    window.show_message(message)
+    if not isinstance(exc, AppError):
+        report_unexpected(exc)
+    return message
 
 
 class ChartController(QObject):
@@ -103,12 +118,8 @@ class ChartController(QObject):
 
     def _on_failed(self, exc: BaseException) -> None:
         """The one place this view speaks to the user about a failed chart."""
-        message = exc.user_message if isinstance(exc, AppError) else \
-            f"Could not show {self.symbol}: unexpected error ({type(exc).__name__})"
-        self.window.show_message(message)
+        message = speak_failure(self.window, exc, f"Could not show {self.symbol}: unexpected error")
         self.chart_failed.emit(message)
-        if not isinstance(exc, AppError):
-            report_unexpected(exc)
 
     @staticmethod
     def _title(data: ChartData) -> str:
@@ -158,8 +169,4 @@ class WatchlistController(QObject):
 
     def _on_failed(self, exc: BaseException) -> None:
         """The one place the watchlist speaks to the user."""
-        message = exc.user_message if isinstance(exc, AppError) else \
-            f"The watchlist could not be loaded ({type(exc).__name__})"
-        self.window.show_message(message)
-        if not isinstance(exc, AppError):
-            report_unexpected(exc)
+        speak_failure(self.window, exc, "The watchlist could not be loaded")

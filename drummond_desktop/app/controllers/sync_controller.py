@@ -14,10 +14,9 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from drummond_desktop.app.controllers.chart_controller import ChartController, report_unexpected
+from drummond_desktop.app.controllers.chart_controller import ChartController, speak_failure
 from drummond_desktop.app.main_window import MainWindow
 from drummond_desktop.app.workers import TaskFn, TaskRunner
-from drummond_desktop.core.errors import AppError
 from drummond_desktop.core.tasks import CancelToken, Progress
 from drummond_desktop.services.market_sync import (
     INTERVALS,
@@ -146,9 +145,5 @@ class SyncController(QObject):
             return
         self._set_running(False)
         assert isinstance(exc, BaseException)
-        message = exc.user_message if isinstance(exc, AppError) else \
-            f"Could not sync {self.symbol}: unexpected error ({type(exc).__name__})"
-        self.window.show_message(message)
+        message = speak_failure(self.window, exc, f"Could not sync {self.symbol}: unexpected error")
         self.sync_failed.emit(message)
-        if not isinstance(exc, AppError):
-            report_unexpected(exc)

@@ -20,7 +20,7 @@ from drummond_desktop.app.application import GuiGarbageCollector
 from drummond_desktop.app.controllers.chart_controller import (
     ChartController,
     WatchlistController,
-    report_unexpected,
+    speak_failure,
 )
 from drummond_desktop.app.controllers.sync_controller import (
     DEMO_TOOLTIP,
@@ -203,11 +203,7 @@ class Workspace(QObject):
 
     def _on_failed(self, exc: Any) -> None:
         """Start-up tasks (store catalogue, kernel warm-up) report here."""
-        if isinstance(exc, AppError):
-            self.window.show_message(exc.user_message)
-        else:
-            self.window.show_message(f"Start-up failed: {type(exc).__name__}")
-            report_unexpected(exc)
+        speak_failure(self.window, exc, "Start-up failed")
 
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Save the layout, cancel the tasks and wait for the pools' threads."""
