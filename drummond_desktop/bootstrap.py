@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from drummond_desktop.services.analysis import AnalysisService
     from drummond_desktop.services.market_data import MarketDataService
     from drummond_desktop.services.market_sync import MarketSyncService
-    from drummond_desktop.store import MarketStore
+    from drummond_desktop.store import MarketStore, UserStore
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -67,6 +67,12 @@ class AppContext:
             log.info("market store upgraded; the previous file was backed up to %s",
                      store.backup)
         return store
+
+    def user_store(self) -> UserStore:
+        """The user's own data (watchlists, drawings, layouts): always the local SQLite file."""
+        from drummond_desktop.store import open_user_store
+
+        return self._once("user", open_user_store)
 
     def secret_store(self) -> SecretStore:
         from drummond_desktop.core.secrets import SecretStore
@@ -112,7 +118,7 @@ class AppContext:
             self.market_store(), self.eodhd, journal))
 
     def close(self) -> None:
-        for name in ("eodhd", "store"):
+        for name in ("eodhd", "store", "user"):
             obj = self._cache.pop(name, None)
             if obj is not None:
                 obj.close()

@@ -5,6 +5,7 @@ The kernel (``engine.nb.lod``) loads on first call, so importing this module cos
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,6 +88,16 @@ def ohlc_columns(data: Bars | Sequence[npt.ArrayLike], i0: int, i1: int,
     return OHLCColumns(out[0, :k], out[1, :k], out[2, :k], out[3, :k], first[:k], i1)
 
 
+def _nan_last(v: float) -> float:
+    """Sort key for ``min``: NaN loses to every number."""
+    return math.inf if v != v else v
+
+
+def _nan_first(v: float) -> float:
+    """Sort key for ``max``: NaN loses to every number."""
+    return -math.inf if v != v else v
+
+
 class MinMaxPyramid:
     """Per-block NaN-skipping min of ``low`` and max of ``high`` (one level, ``block`` bars), so
     ``columns`` aggregates a view of ``w`` bars per column in O(block + w / block) per column.
@@ -107,6 +118,25 @@ class MinMaxPyramid:
 
     def __len__(self) -> int:
         return int(self.low.shape[0])
+
+    def range(self, i0: int, i1: int) -> tuple[float, float]:
+        """NaN-skipping ``(min low, max high)`` of bars ``i0..i1-1`` (clipped to the data) in
+        O(block + (i1 - i0) / block): whole blocks from the pyramid, the ends bar by bar.
+        ``(nan, nan)`` when no bar is finite or the range is empty."""
+        i0, i1 = max(int(i0), 0), min(int(i1), len(self))
+        if i1 <= i0:
+            return math.nan, math.nan
+        ba = -(-i0 // self.block)
+        bb = min(i1 // self.block, self.blk_low.shape[0])
+        if bb <= ba:  # no whole block inside: scan the bars
+            parts_lo, parts_hi = [self.low[i0:i1]], [self.high[i0:i1]]
+        else:
+            a, b = ba * self.block, bb * self.block
+            parts_lo = [self.low[i0:a], self.blk_low[ba:bb], self.low[b:i1]]
+            parts_hi = [self.high[i0:a], self.blk_high[ba:bb], self.high[b:i1]]
+        lo = min((float(np.fmin.reduce(x)) for x in parts_lo if x.size), key=_nan_last)
+        hi = max((float(np.fmax.reduce(x)) for x in parts_hi if x.size), key=_nan_first)
+        return lo, hi
 
     def columns(self, i0: int, i1: int, ncols: int) -> tuple[I64, F64, F64]:
         """``(first_index, low, high)`` of bars ``i0..i1-1`` in at most ``ncols`` columns: the

@@ -14,18 +14,22 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
+    QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from drummond_desktop.app.models.watchlist import WatchlistModel
+from drummond_desktop.app.views.chart_area import ChartArea
 from drummond_desktop.app.views.fallback_chart import FallbackChart
 from drummond_desktop.app.views.panels import DemoBanner, JobsPanel, NextBarPanel, WatchlistPanel
 from drummond_desktop.core.paths import user_config_dir
@@ -93,10 +97,16 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         self.banner = DemoBanner(f"{DEMO_LABEL}  -  add an EODHD key to sync real data")
         self.banner.setVisible(demo)
-        self.chart = make_chart(central)
+        self.charts = ChartArea(make_chart, central)
         layout.addWidget(self.banner)
-        layout.addWidget(self.chart, 1)
+        layout.addWidget(self.charts, 1)
         self.setCentralWidget(central)
+        self.charts.new_tab()
+
+    @property
+    def chart(self) -> QWidget:
+        """The active pane's chart (the one the toolbar acts on)."""
+        return self.charts.active.chart
 
     def _dock(self, title: str, name: str, widget: QWidget,
               area: Qt.DockWidgetArea) -> QDockWidget:
@@ -143,6 +153,11 @@ class MainWindow(QMainWindow):
         bar.addAction(self.sync_action)
         bar.addAction(self.cancel_sync_action)
         bar.addSeparator()
+        self.search_action = self._action("Search…", "searchAction", "Ctrl+F",
+                                          "Find a symbol in the local store (and on EODHD)")
+        bar.addAction(self.search_action)
+        self._build_chart_actions(bar)
+        bar.addSeparator()
         for dock in (self.watchlist_dock, self.next_bar_dock, self.jobs_dock):
             bar.addAction(dock.toggleViewAction())
         bar.addSeparator()
@@ -151,8 +166,50 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.settings_requested)
         bar.addAction(self.settings_action)
 
+    def _action(self, text: str, name: str, shortcut: str = "", tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(tip)
+        return action
+
+    def _build_chart_actions(self, bar: QToolBar) -> None:
+        """Tabs and splits act on the chart area directly (pure view work); the workspace
+        loads a symbol into every new pane (``charts.pane_added``)."""
+        charts = self.charts
+        self.new_tab_action = self._action("New tab", "newTabAction", "Ctrl+T")
+        self.new_tab_action.triggered.connect(lambda: charts.new_tab())
+        self.split_right_action = self._action("Split right", "splitRightAction", "Ctrl+\\")
+        self.split_right_action.triggered.connect(lambda: charts.split("h"))
+        self.split_down_action = self._action("Split down", "splitDownAction", "Ctrl+Shift+\\")
+        self.split_down_action.triggered.connect(lambda: charts.split("v"))
+        self.close_pane_action = self._action("Close pane", "closePaneAction", "Ctrl+W")
+        self.close_pane_action.triggered.connect(lambda: charts.close_pane())
+        menu = QMenu(self)
+        for action in (self.new_tab_action, self.split_right_action, self.split_down_action,
+                       self.close_pane_action):
+            menu.addAction(action)
+            self.addAction(action)  # shortcuts work while the menu is closed
+        button = QToolButton()
+        button.setText("Panes")
+        button.setMenu(menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(button)
+        self.layouts_menu = QMenu("Layouts", self)
+        layouts = QToolButton()
+        layouts.setText("Layouts")
+        layouts.setObjectName("layoutsButton")
+        layouts.setMenu(self.layouts_menu)
+        layouts.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(layouts)
+
     def _build_status(self, database: str) -> None:
         status = self.statusBar()
+        self.quota_label = QLabel("")
+        self.quota_label.setObjectName("quotaLabel")
+        status.addPermanentWidget(self.quota_label)
         self.database_label = QLabel(f"Database: {database}")
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(180)
@@ -179,6 +236,17 @@ class MainWindow(QMainWindow):
         self.interval_box.addItems(list(intervals))
         self.interval_box.setCurrentIndex(max(self.interval_box.findText(interval), 0))
         self.watchlist.select(symbol)
+
+    def set_demo(self, demo: bool, database: str) -> None:
+        """The demo banner, title and database label for demo or real data."""
+        self.banner.setVisible(demo)
+        self.setWindowTitle("Drummond Desktop" + (" - demo" if demo else ""))
+        self.database_label.setText(f"Database: {database}")
+
+    def show_quota(self, text: str, tooltip: str = "") -> None:
+        """The EODHD calls left today (or why there is no number)."""
+        self.quota_label.setText(text)
+        self.quota_label.setToolTip(tooltip)
 
     def show_message(self, text: str, timeout_ms: int = 0) -> None:
         """The status-bar line (errors and notices the user acted on)."""

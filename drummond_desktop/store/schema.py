@@ -6,7 +6,8 @@ The models describe the tables; Alembic revisions in ``store/migrations/versions
 constraint is named through the ``MetaData`` naming convention, so migrations in SQLite batch
 mode and on PostgreSQL refer to the same names.
 
-Time is stored as int64 UTC epoch seconds (as in ``engine.Bars``), calendar days as ``DATE``.
+Time is stored as int64 UTC epoch seconds (as in ``engine.Bars``), calendar days as ``DATE``;
+the user store's ``created_at``/``updated_at`` are epoch microseconds (they order drawings).
 Bars live in ``bar_chunks``: one row per (symbol, timeframe, partition) with the partition's bars
 as raw little-endian columns (see ``store/chunks.py``), never one row per bar.
 """
@@ -52,7 +53,8 @@ class MarketBase(DeclarativeBase):
 
 
 class UserBase(DeclarativeBase):
-    """Tables of the user store (empty until later issues add watchlists, drawings...)."""
+    """Tables of the user store: drawings, watchlists, layouts (later issues add alerts, saved
+    scans, backtest runs...)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -208,6 +210,58 @@ class EodhdRequest(MarketBase):
     ok: Mapped[bool] = mapped_column(default=False)
 
 
+class Drawing(UserBase):
+    """One chart drawing of a symbol. Anchors are ``[[ts, price], ...]`` (UTC epoch seconds,
+    price) as JSON text, so a drawing is independent of the interval it was drawn on."""
+
+    __tablename__ = "drawings"
+    __table_args__ = (Index(None, "symbol"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    symbol: Mapped[str] = mapped_column(String(100))  # CODE.EXCHANGE
+    kind: Mapped[str] = mapped_column(String(16))  # trend, ray, level, rect, text, measure
+    anchors: Mapped[str] = mapped_column(Text)  # JSON [[ts_epoch_seconds, price], ...]
+    text: Mapped[str] = mapped_column(Text, default="")
+    style: Mapped[str] = mapped_column(Text, default="{}")  # JSON {"color": "#rrggbb", ...}
+    # UTC epoch microseconds: fine enough to keep the drawing order of one session
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Watchlist(UserBase):
+    __tablename__ = "watchlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    position: Mapped[int] = mapped_column(Integer)  # order of the lists in the UI
+
+
+class WatchlistItem(UserBase):
+    """One symbol of a watchlist at ``position`` (0-based); the rows go with their list."""
+
+    __tablename__ = "watchlist_items"
+
+    watchlist_id: Mapped[int] = mapped_column(ForeignKey("watchlists.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(100))
+
+
+class Layout(UserBase):
+    """A named workspace layout (open charts, docks...) as a JSON object."""
+
+    __tablename__ = "layouts"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[int] = mapped_column(BigInteger)  # UTC epoch microseconds
+
+
 def table(name: str) -> Table:
     """A market table by name, typed as ``Table`` for Core statements."""
     return MarketBase.metadata.tables[name]
+
+
+def user_table(name: str) -> Table:
+    """A user-store table by name, typed as ``Table`` for Core statements."""
+    return UserBase.metadata.tables[name]

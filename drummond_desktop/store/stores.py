@@ -25,6 +25,7 @@ from drummond_desktop.store import migrate
 from drummond_desktop.store.actions import CorporateActionsRepository
 from drummond_desktop.store.bars import BarsRepository
 from drummond_desktop.store.coverage import Coverage, coverage
+from drummond_desktop.store.drawings import DrawingsRepository
 from drummond_desktop.store.engines import (
     MARKET_MMAP_BYTES,
     StoreTarget,
@@ -39,6 +40,7 @@ from drummond_desktop.store.reference import (
     SymbolRepository,
 )
 from drummond_desktop.store.sync_state import CheckpointRepository, LedgerRepository
+from drummond_desktop.store.workspace_lists import LayoutRepository, WatchlistRepository
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,15 @@ class MarketStore(_Store):
 
 
 class UserStore(_Store):
-    """The user data store (``synchronous=FULL``); its tables arrive with later issues."""
+    """The user data store (``synchronous=FULL``): chart drawings, watchlists and layouts."""
+
+    def __init__(self, target: StoreTarget, engine: Engine, notice: CorruptStoreRecovered | None,
+                 backup: Path | None, upgraded: bool) -> None:
+        super().__init__(target, engine, notice, backup, upgraded)
+        where = self.where
+        self.drawings = DrawingsRepository(engine, where)
+        self.watchlists = WatchlistRepository(engine, where)
+        self.layouts = LayoutRepository(engine, where)
 
     def __enter__(self) -> UserStore:
         return self

@@ -86,6 +86,13 @@ def test_switching_symbol_and_to_an_intraday_symbol(qtbot, make_workspace):
     with qtbot.waitSignal(ws.chart.chart_shown, timeout=TIMEOUT) as blocker:
         ws.window.symbol_box.setCurrentIndex(ws.window.symbol_box.findText(minute))
         ws.window.symbol_box.activated.emit(ws.window.symbol_box.currentIndex())
+    # the interval is kept where the new symbol offers it: daily bars built from its minutes
+    assert blocker.args[0].symbol == minute and blocker.args[0].bars.timeframe == "1d"
+    box = ws.window.interval_box
+    assert [box.itemText(i) for i in range(box.count())][:2] == ["1m", "5m"]
+    with qtbot.waitSignal(ws.chart.chart_shown, timeout=TIMEOUT) as blocker:
+        box.setCurrentIndex(box.findText("1m"))
+        box.activated.emit(box.currentIndex())
     assert blocker.args[0].bars.timeframe == "1m"
     assert ws.window.interval_box.currentText() == "1m"
 

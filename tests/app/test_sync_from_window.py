@@ -82,6 +82,9 @@ def workspace(qtbot, ctx, tmp_path):
     with qtbot.waitSignal(ws.chart.chart_shown, timeout=TIMEOUT) as blocker:
         ws.start(SYMBOL)
     assert len(blocker.args[0].bars) == 150
+    # the start-up tasks (watchlists, layouts, drawings, kernels) end before a test syncs: the
+    # progress bar then belongs to the sync alone
+    qtbot.waitUntil(lambda: ws.runner.pending() == 0, timeout=TIMEOUT)
     yield ws
     assert ws.shutdown(10.0)
     for name in ("io", "cpu"):

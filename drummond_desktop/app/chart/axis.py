@@ -31,7 +31,30 @@ def label_format(seconds_per_tick: float, intraday: bool) -> str:
     return FORMATS[-1][1]
 
 
-class BarIndexAxis(pg.AxisItem):  # type: ignore[misc]
+class CachedTicksAxis(pg.AxisItem):  # type: ignore[misc]
+    """An axis that remembers its last ``tickValues``: the pane's ``GridItem`` asks for the same
+    ticks in the same frame (pyqtgraph's tick search is slow Python). No SI-prefix label."""
+
+    def __init__(self, orientation: str, **kwargs: Any) -> None:
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)  # it re-renders the (empty) label on every range change
+        self._tick_cache: tuple[tuple[float, float, float], Any] | None = None
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:  # noqa: N802
+        key = (float(minVal), float(maxVal), float(size))
+        hit = self._tick_cache
+        # the axis measures itself a pixel or two longer than the view box: same ticks
+        if hit is not None and hit[0][:2] == key[:2] and abs(hit[0][2] - key[2]) <= 0.02 * key[2]:
+            return hit[1]
+        ticks = super().tickValues(minVal, maxVal, size)
+        self._tick_cache = (key, ticks)
+        return ticks
+
+    def forget_ticks(self) -> None:
+        self._tick_cache = None
+
+
+class BarIndexAxis(CachedTicksAxis):
     """Bottom axis over bar indices ``0..N-1`` with labels from the bars' epoch seconds."""
 
     def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
@@ -47,6 +70,7 @@ class BarIndexAxis(pg.AxisItem):  # type: ignore[misc]
             step = np.diff(ts[-min(ts.shape[0], 500):])
             self.bar_seconds = float(np.median(step))
             self.intraday = self.bar_seconds < DAY or bool((ts[-50:] % DAY).any())
+        self.forget_ticks()
         self.picture = None
         self.update()
 
@@ -82,7 +106,7 @@ def compact_number(v: float) -> str:
     return f"{v:.3g}"
 
 
-class CompactAxis(pg.AxisItem):  # type: ignore[misc]
+class CompactAxis(CachedTicksAxis):
     """A value axis with K/M/B labels."""
 
     def tickStrings(self, values: list[float], scale: float,  # noqa: N802

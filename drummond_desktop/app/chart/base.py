@@ -1,20 +1,24 @@
-"""Shared machinery of the chart items: the visible span, bulk QPainter primitives, and the
-item contract (``set_data`` invalidates, ``paint`` only slices and aggregates the visible bars).
+"""Shared machinery of the chart items: the visible span, the shared level of detail, and the
+item contract: ``set_data``/``set_style`` invalidate; ``paint`` replays the item's ``DrawList``
+while the view is unchanged, else ``draw`` records anew from the visible bars only.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
+from drummond_desktop.app.chart.bulk import Bulk, DrawList, polyline_segments
 from engine.lod import MinMaxPyramid, ohlc_columns
+
+__all__ = ["Bulk", "ChartItem", "DrawList", "LodCache", "Span", "nan_range", "peak_points",
+           "polyline_segments", "series_columns", "span_of"]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -88,6 +92,12 @@ class LodCache:
         self._pyramids[key] = (low, high, pyr)
         return pyr
 
+    def range(self, low: F64, high: F64, i0: int, i1: int) -> Range | None:
+        """NaN-skipping (min low, max high) of bars ``i0..i1-1`` through the pyramid: O(visible /
+        block) instead of O(visible), so the y-fit of a zoomed-out pan is not a full scan."""
+        lo, hi = self._pyramid(low, high).range(i0, i1)
+        return (lo, hi) if lo <= hi else None
+
     def minmax(self, low: F64, high: F64, span: Span) -> MinMaxColumns:
         """``(x, first_index, low, high)`` per pixel column of the span (x = column centre); the
         same values as ``engine.lod.ohlc_columns`` on those bars, computed once per span."""
@@ -138,85 +148,10 @@ def peak_points(y: F64, span: Span, lod: LodCache | None = None) -> tuple[F64, F
     return xs, ys
 
 
-def polyline_segments(x: F64, y: F64) -> tuple[F64, F64, F64, F64]:
-    """The segments ``(x1, y1, x2, y2)`` joining consecutive finite vertices (NaN breaks)."""
-    if x.size < 2:
-        e = np.empty(0)
-        return e, e, e, e
-    fin = np.isfinite(y)
-    ok = fin[:-1] & fin[1:]
-    return x[:-1][ok], y[:-1][ok], x[1:][ok], y[1:][ok]
-
-
 def peak_path(y: F64, span: Span) -> QtGui.QPainterPath:
     """``peak_points`` as a QPainterPath (NaNs break the line)."""
     x, ys = peak_points(y, span)
     return cast(QtGui.QPainterPath, pg.arrayToQPath(x, ys, connect="finite"))
-
-
-class Bulk:
-    """A reusable numpy-backed array of QLineF/QRectF/QPointF drawn with one QPainter call."""
-
-    _FIELDS: ClassVar[dict[type, int]] = {QtCore.QLineF: 4, QtCore.QRectF: 4, QtCore.QPointF: 2}
-    DEVICE: ClassVar[bool] = True
-
-    def __init__(self, klass: type) -> None:
-        self._klass = klass
-        self._arr = internals.PrimitiveArray(klass, self._FIELDS[klass])
-
-    def fill(self, *cols: npt.ArrayLike) -> int:
-        """Set the columns (x1, y1, x2, y2 for lines; x, y, w, h for rects; x, y for points)."""
-        arrs = [np.asarray(c, dtype=np.float64) for c in cols]
-        n = int(max(a.size for a in arrs))
-        self._arr.resize(n)
-        mem = self._arr.ndarray()
-        for j, a in enumerate(arrs):
-            mem[:, j] = a
-        return n
-
-    def lines(self, p: QtGui.QPainter, x: F64, y: F64) -> None:
-        """Draw the polyline through ``(x, y)`` as one ``drawLines`` (QLineF arrays only)."""
-        self.fill(*polyline_segments(x, y))
-        self.draw(p)
-
-    def draw(self, p: QtGui.QPainter) -> None:
-        """One QPainter call. Under a scale + translate transform (always, in a ViewBox) with a
-        cosmetic pen (or none), the geometry is mapped to device pixels here and drawn
-        untransformed: Qt strokes and fills thousands of transformed primitives (wide or dashed
-        pens, rects) ~5-20x slower than the same pixels untransformed."""
-        if len(self._arr) == 0:
-            return
-        t = p.transform()
-        pen = p.pen()
-        device = (self.DEVICE and not t.isIdentity()
-                  and t.type().value <= QtGui.QTransform.TransformationType.TxScale.value
-                  and (pen.isCosmetic() or pen.style() == QtCore.Qt.PenStyle.NoPen))
-        if device:
-            mem = self._arr.ndarray()
-            sx, sy, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
-            mem[:, 0] = mem[:, 0] * sx + dx
-            mem[:, 1] = mem[:, 1] * sy + dy
-            if self._klass is QtCore.QLineF:
-                mem[:, 2] = mem[:, 2] * sx + dx
-                mem[:, 3] = mem[:, 3] * sy + dy
-            elif self._klass is QtCore.QRectF:
-                mem[:, 2] *= sx
-                mem[:, 3] *= sy
-                for a, b in ((0, 2), (1, 3)):  # normalise (a flipped y axis gives h < 0)
-                    neg = mem[:, b] < 0
-                    mem[neg, a] += mem[neg, b]
-                    mem[neg, b] *= -1
-            p.save()
-            p.resetTransform()
-        args = self._arr.drawargs()
-        if self._klass is QtCore.QLineF:
-            p.drawLines(*args)
-        elif self._klass is QtCore.QRectF:
-            p.drawRects(*args)
-        else:
-            p.drawPoints(*args)
-        if device:
-            p.restore()
 
 
 class ChartItem(pg.GraphicsObject):  # type: ignore[misc]
@@ -231,14 +166,41 @@ class ChartItem(pg.GraphicsObject):  # type: ignore[misc]
         self._yb: Range | None = None
         self.last_span: Span | None = None
         self.lod = LodCache()  # ChartWidget replaces it with the chart's shared one
+        self._drawn: DrawList | None = None
+        self._br: QtCore.QRectF | None = None
 
     # -- the item contract --------------------------------------------------------------------
     def _set_bounds(self, xb: Range | None, yb: Range | None) -> None:
         """Call from ``set_data``: new bounds, geometry change, repaint."""
         self.prepareGeometryChange()
         self._xb, self._yb = xb, yb
+        self._br = None
         self.informViewBoundsChanged()
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Data, style or an option changed: draw anew at the next paint."""
+        self._drawn = None
         self.update()
+
+    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+        """Replay the cached ``DrawList`` while the view is the same; else ``draw`` anew."""
+        t = p.transform()
+        vb = self.getViewBox()
+        size = (vb.width(), vb.height()) if vb is not None else (0.0, 0.0)
+        key = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), *size, Bulk.DEVICE)
+        drawn = self._drawn
+        if drawn is None or drawn.key != key:
+            drawn = self._drawn = DrawList(key, t)
+            self.draw(drawn)
+        drawn.replay(p)
+
+    def draw(self, d: DrawList) -> None:
+        """Record what the current view shows into ``d`` (subclasses)."""
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
+        super().viewTransformChanged()
+        self._br = None  # the pixel padding of the bounding rect follows the scale
 
     def dataBounds(self, ax: int, frac: float = 1.0,  # noqa: N802 (pyqtgraph API)
                    orthoRange: Any = None) -> Range | None:
@@ -248,13 +210,20 @@ class ChartItem(pg.GraphicsObject):  # type: ignore[misc]
         return self.pad_px
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        """The data bounds padded by ``pad_px`` pixels; cached until the bounds or the view's
+        scale change (Qt asks many times per frame; ``pixelWidth`` is slow Python)."""
+        if self._br is not None:
+            return self._br
         if self._xb is None or self._yb is None:
             return QtCore.QRectF()
         px, py = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
         (x0, x1), (y0, y1) = self._xb, self._yb
         pad = self.pad_px
-        return QtCore.QRectF(x0 - pad * px, y0 - pad * py,
-                             x1 - x0 + 2 * pad * px, y1 - y0 + 2 * pad * py)
+        br = QtCore.QRectF(x0 - pad * px, y0 - pad * py,
+                           x1 - x0 + 2 * pad * px, y1 - y0 + 2 * pad * py)
+        if px and py:
+            self._br = br
+        return br
 
     def visible_span(self, n: int) -> Span | None:
         """The visible part of ``n`` x-slots and its pixel columns (None when off-view)."""

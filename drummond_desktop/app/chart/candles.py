@@ -10,14 +10,12 @@ every extreme is drawn. Geometry goes to QPainter in bulk (numpy-backed QLineF/Q
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
 
-from drummond_desktop.app.chart.base import F64, Bulk, ChartItem, LodCache, Range, Span
+from drummond_desktop.app.chart.base import F64, ChartItem, DrawList, LodCache, Range, Span
 from drummond_desktop.app.chart.style import DARK, ChartStyle, opaque_over, qcolor
 from engine.bars import Bars
 from engine.lod import ohlc_columns
@@ -61,14 +59,20 @@ def candle_frame(o: F64, h: F64, lo: F64, c: F64, span: Span,
     return CandleFrame("columns", x, cols.open, cols.high, cols.low, cols.close)
 
 
+BAR_STYLES = ("candles", "ohlc", "line")
+TICK = 0.35  # an OHLC bar's open/close tick length, in bars
+
+
 class CandlestickItem(ChartItem):
-    """Candles of a ``Bars``; ``last_frame`` keeps the arrays of the latest paint (for tests)."""
+    """The price bars of a ``Bars`` in one of ``BAR_STYLES``: candles (wick + body), OHLC bars
+    (high-low with open/close ticks) or a close line. Zoomed out, every style draws one low-high
+    segment per pixel column (the line adds the path through the columns' closes), so no high or
+    low is ever skipped. ``last_frame`` keeps the arrays of the latest drawing (tests)."""
 
     def __init__(self, style: ChartStyle = DARK) -> None:
         super().__init__()
         self._o = self._h = self._l = self._c = np.empty(0)
-        self._lines = Bulk(QtCore.QLineF)
-        self._rects = Bulk(QtCore.QRectF)
+        self.bar_style = "candles"
         self.last_frame: CandleFrame | None = None
         self.set_style(style)
 
@@ -76,7 +80,16 @@ class CandlestickItem(ChartItem):
         self._pens = {True: pg.mkPen(qcolor(style.up)), False: pg.mkPen(qcolor(style.down))}
         self._brushes = {True: pg.mkBrush(qcolor(style.up)),
                          False: pg.mkBrush(qcolor(style.down))}
-        self.update()
+        self._line_pen = pg.mkPen(qcolor(style.price_line), width=1)
+        self._range_pen = pg.mkPen(opaque_over((*style.price_line[:3], 110), style.background))
+        self.invalidate()
+
+    def set_bar_style(self, name: str) -> None:
+        """``"candles"``, ``"ohlc"`` or ``"line"``."""
+        if name not in BAR_STYLES:
+            raise ValueError(f"unknown bar style {name!r}; one of {BAR_STYLES}")
+        self.bar_style = name
+        self.invalidate()
 
     def set_data(self, bars: Bars) -> None:
         """Show ``bars`` (arrays are kept by reference, never copied)."""
@@ -95,10 +108,9 @@ class CandlestickItem(ChartItem):
         return candle_frame(self._o, self._h, self._l, self._c, span, self.lod)
 
     def y_range(self, i0: int, i1: int) -> Range | None:
-        i0, i1 = max(i0, 0), min(i1, len(self))
-        if i1 <= i0:
+        if min(i1, len(self)) <= max(i0, 0):
             return None
-        return float(self._l[i0:i1].min()), float(self._h[i0:i1].max())
+        return self.lod.range(self._l, self._h, i0, i1)
 
     def info(self, i: int) -> dict[str, float]:
         if not 0 <= i < len(self):
@@ -106,29 +118,38 @@ class CandlestickItem(ChartItem):
         return {"open": float(self._o[i]), "high": float(self._h[i]),
                 "low": float(self._l[i]), "close": float(self._c[i])}
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
-        span = self.visible_span(len(self))
-        self.last_span = span
+    def draw(self, d: DrawList) -> None:
+        span = self.last_span = self.visible_span(len(self))
         if span is None:
             return
         fr = self.last_frame = self.frame(span)
-        bodies = fr.mode == "candles" and (1.0 / max(self.pixelWidth(), 1e-12)) * BODY_WIDTH \
-            >= MIN_BODY_PX
+        if self.bar_style == "line":
+            self._draw_line(d, fr)
+            return
+        slot_px = 1.0 / max(self.pixelWidth() or 1.0, 1e-12)
+        detail = fr.mode == "candles" and slot_px * BODY_WIDTH >= MIN_BODY_PX
         up_all = fr.up
         for up in (True, False):
             m = up_all if up else ~up_all
             if not m.any():
                 continue
-            x = fr.x[m]
-            p.setPen(self._pens[up])
-            self._lines.fill(x, fr.low[m], x, fr.high[m])
-            self._lines.draw(p)
-            if bodies:
-                o, c = fr.open[m], fr.close[m]
-                p.setBrush(self._brushes[up])
-                self._rects.fill(x - BODY_WIDTH / 2, np.minimum(o, c), BODY_WIDTH,
-                                 np.abs(c - o))
-                self._rects.draw(p)
+            x, pen = fr.x[m], self._pens[up]
+            d.lines(pen, x, fr.low[m], x, fr.high[m])
+            if not detail:
+                continue
+            o, c = fr.open[m], fr.close[m]
+            if self.bar_style == "ohlc":
+                d.lines(pen, np.concatenate([x - TICK, x]), np.concatenate([o, c]),
+                        np.concatenate([x, x + TICK]), np.concatenate([o, c]))
+            else:
+                d.rects(pen, self._brushes[up], x - BODY_WIDTH / 2, np.minimum(o, c),
+                        BODY_WIDTH, np.abs(c - o))
+
+    def _draw_line(self, d: DrawList, fr: CandleFrame) -> None:
+        """The close line; zoomed out, a low-high segment per column under the closes' path."""
+        if fr.mode == "columns":
+            d.lines(self._range_pen, fr.x, fr.low, fr.x, fr.high)
+        d.polyline(self._line_pen, fr.x, fr.close)
 
 
 class VolumeItem(ChartItem):
@@ -137,8 +158,6 @@ class VolumeItem(ChartItem):
     def __init__(self, style: ChartStyle = DARK) -> None:
         super().__init__()
         self._o = self._v = self._c = np.empty(0)
-        self._rects = Bulk(QtCore.QRectF)
-        self._lines = Bulk(QtCore.QLineF)
         self.set_style(style)
 
     def set_style(self, style: ChartStyle) -> None:
@@ -146,7 +165,7 @@ class VolumeItem(ChartItem):
         self._brushes = {True: pg.mkBrush(opaque_over(style.volume_up, style.background)),
                          False: pg.mkBrush(opaque_over(style.volume_down, style.background))}
         self._pens = {k: pg.mkPen(b.color()) for k, b in self._brushes.items()}
-        self.update()
+        self.invalidate()
 
     def set_data(self, bars: Bars) -> None:
         self._o, self._v, self._c = bars.open, bars.volume, bars.close
@@ -158,14 +177,14 @@ class VolumeItem(ChartItem):
         return int(self._v.shape[0])
 
     def y_range(self, i0: int, i1: int) -> Range | None:
-        i0, i1 = max(i0, 0), min(i1, len(self))
-        return (0.0, max(float(self._v[i0:i1].max()), 1.0)) if i1 > i0 else None
+        r = self.lod.range(self._v, self._v, i0, i1)
+        return (0.0, max(r[1], 1.0)) if r is not None else None
 
     def info(self, i: int) -> dict[str, float]:
         return {"volume": float(self._v[i])} if 0 <= i < len(self) else {}
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
-        span = self.visible_span(len(self))
+    def draw(self, d: DrawList) -> None:
+        span = self.last_span = self.visible_span(len(self))
         if span is None:
             return
         fr = candle_frame(self._o, self._v, self._v, self._c, span, self.lod)  # high = max vol
@@ -176,11 +195,6 @@ class VolumeItem(ChartItem):
                 continue
             x = fr.x[m]
             if fr.mode == "columns":  # one pixel column each: a 1 px line is the bar
-                p.setPen(self._pens[up])
-                self._lines.fill(x, 0.0, x, fr.high[m])
-                self._lines.draw(p)
-                continue
-            p.setPen(pg.mkPen(None))
-            p.setBrush(self._brushes[up])
-            self._rects.fill(x - BODY_WIDTH / 2, 0.0, BODY_WIDTH, fr.high[m])
-            self._rects.draw(p)
+                d.lines(self._pens[up], x, 0.0, x, fr.high[m])
+            else:
+                d.rects(None, self._brushes[up], x - BODY_WIDTH / 2, 0.0, BODY_WIDTH, fr.high[m])

@@ -1,5 +1,6 @@
-"""``ChartWidget``: a price pane (candles + the DG layer), a state strip and a volume pane, linked
-on x (bar index); y fits the visible bars; wheel zoom at the cursor, drag pan, keyboard; a
+"""``ChartWidget``: a price pane (candles, OHLC bars or a close line + the DG layer), a state
+strip and a volume pane, linked on x (bar index); y fits the visible bars, per pane (an "A"
+button on each); day/session separators; wheel zoom at the cursor, drag pan, keyboard; a
 crosshair with a rate-limited readout; PNG export."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from drummond_desktop.app.chart.axis import BarIndexAxis, CompactAxis
+from drummond_desktop.app.chart.axis import BarIndexAxis, CachedTicksAxis, CompactAxis
 from drummond_desktop.app.chart.base import ChartItem, LodCache
-from drummond_desktop.app.chart.candles import CandlestickItem, VolumeItem
+from drummond_desktop.app.chart.candles import BAR_STYLES, CandlestickItem, VolumeItem
 from drummond_desktop.app.chart.crosshair import Crosshair, readout_text
 from drummond_desktop.app.chart.grid import GridItem
 from drummond_desktop.app.chart.overlays import (
@@ -26,7 +27,9 @@ from drummond_desktop.app.chart.overlays import (
     StateStripItem,
     ZonesItem,
 )
+from drummond_desktop.app.chart.panes import PANES, AutoFitButton, PaneViewBox
 from drummond_desktop.app.chart.projection import ZONE_SLOTS
+from drummond_desktop.app.chart.separators import SeparatorItem, SessionBreaks, zone
 from drummond_desktop.app.chart.style import DARK, ChartStyle, qcolor
 from engine.bars import Bars
 from engine.drummond.result import DGResult
@@ -34,7 +37,8 @@ from engine.drummond.zones import Zone
 
 # Every element ``toggle`` accepts; all but the PLdot line start visible.
 ELEMENTS = ("pldot", "pldot_line", "envelope", "one_one", "lines", "zones", "state",
-            "congestion", "patterns", "volume")
+            "congestion", "patterns", "volume", "separators")
+__all__ = ["BAR_STYLES", "ELEMENTS", "PANES", "ChartWidget"]
 RIGHT_MARGIN = ZONE_SLOTS + 2.0  # bars of empty space right of the last bar (the future slot)
 INITIAL_BARS = 150
 Y_PAD = 0.06
@@ -46,6 +50,7 @@ class ChartWidget(QtWidgets.QWidget):
     follow-latest, auto-fit, visible elements) survives new data."""
 
     bar_hovered = QtCore.Signal(int)
+    data_changed = QtCore.Signal()  # after set_data: overlays keyed on time re-map to indices
 
     def __init__(self, style: ChartStyle = DARK,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -53,7 +58,11 @@ class ChartWidget(QtWidgets.QWidget):
         self.bars: Bars | None = None
         self.result: DGResult | None = None
         self.follow_latest = True
-        self.auto_fit_y = True
+        self._auto_fit = dict.fromkeys(PANES, True)
+        # What the user asked to see: an element toggled on before any data (settings applied
+        # at start) shows as soon as a result arrives.
+        self._wanted = {name: name != "pldot_line" for name in ELEMENTS}
+        self._sep_tz = zone("UTC")
         self._fitting = False
         self._fitted: tuple[float, float] | None = None  # the x-range y was last fitted to
         self.lod = LodCache()  # one level-of-detail pass per frame, shared by every item
@@ -73,10 +82,12 @@ class ChartWidget(QtWidgets.QWidget):
         lay.addWidget(self.readout)
         lay.addWidget(self.view, 1)
         self.axis = BarIndexAxis("bottom")
-        self.price = self.view.addPlot(row=0, col=0)
+        self.price = self.view.addPlot(row=0, col=0, viewBox=PaneViewBox(),
+                                       axisItems={"right": CachedTicksAxis("right")})
         self.strip = self.view.addPlot(row=1, col=0)
-        self.volume = self.view.addPlot(row=2, col=0, axisItems={
+        self.volume = self.view.addPlot(row=2, col=0, viewBox=PaneViewBox(), axisItems={
             "bottom": self.axis, "right": CompactAxis("right")})
+        self.panes = {"price": self.price, "volume": self.volume}
         self._style_panes()
         self.candles, self.vol_item = CandlestickItem(style), VolumeItem(style)
         self.items: dict[str, ChartItem] = {
@@ -97,8 +108,14 @@ class ChartWidget(QtWidgets.QWidget):
         # the grid: one light item per pane at the shared x ticks and the pane's y ticks
         self.grids = {"price": GridItem(self.axis, self.price.getAxis("right")),
                       "volume": GridItem(self.axis, self.volume.getAxis("right"))}
-        self.price.addItem(self.grids["price"], ignoreBounds=True)
-        self.volume.addItem(self.grids["volume"], ignoreBounds=True)
+        self.separators = {name: SeparatorItem(style) for name in PANES}
+        for name, plot in self.panes.items():
+            plot.addItem(self.grids[name], ignoreBounds=True)
+            plot.addItem(self.separators[name], ignoreBounds=True)
+        self.fit_buttons = {name: AutoFitButton(name, plot.getViewBox(), self.view)
+                            for name, plot in self.panes.items()}
+        for name, button in self.fit_buttons.items():
+            button.toggled.connect(lambda on, pane=name: self.set_pane_auto_fit(pane, on))
         self.crosshair = Crosshair(self.view.scene(), [self.price, self.strip, self.volume],
                                    style)
         self.crosshair.moved.connect(self._on_crosshair_moved)
@@ -135,7 +152,8 @@ class ChartWidget(QtWidgets.QWidget):
                 plot.getAxis(side).setTextPen(fg)
         for grid in self.grids.values():
             grid.set_color(fg, style.grid_alpha)
-        for item in (self.candles, self.vol_item, *self.items.values()):
+        for item in (self.candles, self.vol_item, *self.items.values(),
+                     *self.separators.values()):
             item.set_style(style)
         self.crosshair.set_style(style)
         self.readout.setStyleSheet(f"color: {fg.name()}; background: "
@@ -152,13 +170,16 @@ class ChartWidget(QtWidgets.QWidget):
         self.candles.set_data(bars)
         self.vol_item.set_data(bars)
         self.axis.set_timestamps(bars.ts)
+        self._set_breaks()
         for name, item in self.items.items():
             if result is None:
                 item.setVisible(False)
-            elif name == "zones":
+                continue
+            if name == "zones":
                 item.set_data(result, zones)
             else:
                 item.set_data(result)
+            item.setVisible(self._wanted[name])
         n = len(bars)
         self.price.getViewBox().setLimits(xMin=-RIGHT_MARGIN, xMax=n + RIGHT_MARGIN,
                                           minXRange=5)
@@ -166,17 +187,22 @@ class ChartWidget(QtWidgets.QWidget):
             width = INITIAL_BARS if first else self.visible_bars()
             self._show_latest(width)
         self._fit_y(force=True)
+        self.data_changed.emit()
 
     def toggle(self, element: str, on: bool) -> None:
         """Show or hide one element of ``ELEMENTS``."""
         if element not in ELEMENTS:
             raise ValueError(f"unknown chart element {element!r}; one of {ELEMENTS}")
+        self._wanted[element] = on
         if element == "pldot_line":
             pl = self.items["pldot"]
             assert isinstance(pl, PLdotItem)
             pl.set_line_visible(on)
         elif element == "volume":
             self.vol_item.setVisible(on)
+        elif element == "separators":
+            for sep in self.separators.values():
+                sep.setVisible(on)
         elif element == "state":
             self.items["state"].setVisible(on and self.result is not None)
             self.view.ci.layout.setRowFixedHeight(1, 8 if on else 0)
@@ -187,8 +213,37 @@ class ChartWidget(QtWidgets.QWidget):
     def is_shown(self, element: str) -> bool:
         if element == "pldot_line":
             return bool(self.items["pldot"].show_line)
+        if element == "separators":
+            return bool(self.separators["price"].isVisible())
         item = self.vol_item if element == "volume" else self.items[element]
         return bool(item.isVisible())
+
+    # -- bar style and separators -------------------------------------------------------------
+    @property
+    def bar_style(self) -> str:
+        return self.candles.bar_style
+
+    def set_bar_style(self, name: str) -> None:
+        """Draw the bars as ``"candles"``, ``"ohlc"`` bars or a close ``"line"``."""
+        self.candles.set_bar_style(name)
+
+    def set_separator_tz(self, tz_name: str) -> None:
+        """The time zone whose midnight starts a new day for the separators (default UTC);
+        an IANA name such as ``"America/New_York"``."""
+        self._sep_tz = zone(tz_name)
+        self._set_breaks()
+
+    @property
+    def separator_tz(self) -> str:
+        return str(self._sep_tz.key)
+
+    def _set_breaks(self) -> None:
+        bars = self.bars
+        n = len(bars) if bars is not None else 0
+        breaks = SessionBreaks(bars.ts, self.axis.intraday, self._sep_tz) \
+            if bars is not None and n else None
+        for sep in self.separators.values():
+            sep.set_breaks(breaks, n)
 
     # -- view range ---------------------------------------------------------------------------
     def x_range(self) -> tuple[float, float]:
@@ -237,12 +292,36 @@ class ChartWidget(QtWidgets.QWidget):
         anchor = x1 if self.follow_latest else (x0 + x1) / 2
         self.set_x_range(anchor - (anchor - x0) * factor, anchor + (x1 - anchor) * factor)
 
+    @property
+    def auto_fit_y(self) -> bool:
+        """True while every pane fits its y to the visible bars."""
+        return all(self._auto_fit.values())
+
+    @auto_fit_y.setter
+    def auto_fit_y(self, on: bool) -> None:
+        self.set_auto_fit_y(on)
+
     def set_auto_fit_y(self, on: bool) -> None:
-        """Fit y to the visible bars (mouse y-zoom is off while it is on)."""
-        self.auto_fit_y = on
-        for plot in (self.price, self.volume):
-            plot.getViewBox().setMouseEnabled(x=True, y=not on)
+        """Fit y to the visible bars in every pane (mouse y-zoom is off while it is on)."""
+        for pane in PANES:
+            self.set_pane_auto_fit(pane, on)
+
+    def set_pane_auto_fit(self, pane: str, on: bool) -> None:
+        """Turn y auto-fit of ``pane`` (``"price"`` or ``"volume"``) on or off. Off, the pane's
+        y scales by dragging its right axis or Ctrl+wheel, and stays put while x moves."""
+        if pane not in PANES:
+            raise ValueError(f"unknown chart pane {pane!r}; one of {PANES}")
+        self._auto_fit[pane] = bool(on)
+        self.panes[pane].getViewBox().setMouseEnabled(x=True, y=not on)
+        button = self.fit_buttons[pane]
+        if button.isChecked() != bool(on):
+            button.setChecked(bool(on))  # re-enters here once, harmlessly
         self._fit_y(force=True)
+
+    def pane_auto_fit(self, pane: str) -> bool:
+        if pane not in PANES:
+            raise ValueError(f"unknown chart pane {pane!r}; one of {PANES}")
+        return self._auto_fit[pane]
 
     def _on_price_x_range_changed(self, *_: object) -> None:
         if self.bars is not None and not self._fitting:
@@ -252,7 +331,7 @@ class ChartWidget(QtWidgets.QWidget):
 
     def _fit_y(self, force: bool = False) -> None:
         """Fit y to the visible bars, once per x-range (``force``: data or elements changed)."""
-        if not self.auto_fit_y or self.bars is None or self._fitting:
+        if not any(self._auto_fit.values()) or self.bars is None or self._fitting:
             return
         x0, x1 = self.x_range()
         if not force and self._fitted == (x0, x1):
@@ -261,8 +340,11 @@ class ChartWidget(QtWidgets.QWidget):
         i0, i1 = max(0, math.floor(x0)), max(0, math.ceil(x1) + 1)
         self._fitting = True
         try:
-            for plot, items in ((self.price, [self.candles, *self._price_overlays()]),
-                                (self.volume, [self.vol_item])):
+            for pane, plot, items in (("price", self.price, [self.candles,
+                                                             *self._price_overlays()]),
+                                      ("volume", self.volume, [self.vol_item])):
+                if not self._auto_fit[pane]:
+                    continue
                 ranges = [r for it in items if (r := it.y_range(i0, i1)) is not None]
                 if ranges:
                     lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)

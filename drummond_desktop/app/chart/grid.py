@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from drummond_desktop.app.chart.base import Bulk
+from drummond_desktop.app.chart.base import DrawList
 
 GRID_Z = -1000.0
 MINOR_FACTOR = 0.5  # minor tick levels are drawn at half the major alpha
@@ -27,11 +27,10 @@ class GridItem(pg.GraphicsObject):  # type: ignore[misc]
     def __init__(self, x_axis: pg.AxisItem | None, y_axis: pg.AxisItem | None) -> None:
         super().__init__()
         self.x_axis, self.y_axis = x_axis, y_axis
-        self._lines = Bulk(QtCore.QLineF)
         self._pens: list[QtGui.QPen] = []
         self.last_ticks: tuple[list[float], list[float]] = ([], [])
-        self._key: tuple[float, ...] | None = None
-        self._ticks: tuple[list[list[float]], list[list[float]]] = ([], [])
+        self._drawn: DrawList | None = None
+        self._version = 0
         self.setZValue(GRID_Z)
         self.setFlag(self.GraphicsItemFlag.ItemIgnoresParentOpacity, False)
         self.set_color(QtGui.QColor(255, 255, 255), 0.3)
@@ -45,7 +44,7 @@ class GridItem(pg.GraphicsObject):  # type: ignore[misc]
             pen = pg.mkPen(c, width=1)
             pen.setCosmetic(True)
             self._pens.append(pen)
-        self._key = None
+        self._version += 1
         self.update()
 
     def dataBounds(self, ax: int, frac: float = 1.0,  # noqa: N802 (pyqtgraph API)
@@ -80,19 +79,24 @@ class GridItem(pg.GraphicsObject):  # type: ignore[misc]
         vr, vb = self.viewRect(), self.getViewBox()
         if vr is None or vb is None:
             return
-        key = (vr.left(), vr.right(), vr.top(), vr.bottom(), vb.width(), vb.height())
-        if key != self._key:  # tick positions only change with the view
-            self._key, self._ticks = key, self.ticks()
-        xs, ys = self._ticks
+        t = p.transform()
+        key = (vr.left(), vr.right(), vr.top(), vr.bottom(), vb.width(), vb.height(),
+               t.m11(), t.m22(), t.dx(), t.dy(), self._version)
+        if self._drawn is None or self._drawn.key != key:  # ticks only change with the view
+            self._drawn = self._draw(key, t, vr)
+        self._drawn.replay(p)
+
+    def _draw(self, key: tuple[float, ...], t: QtGui.QTransform, vr: QtCore.QRectF) -> DrawList:
+        xs, ys = self.ticks()
         self.last_ticks = ([v for lvl in xs for v in lvl], [v for lvl in ys for v in lvl])
+        d = DrawList(key, t)
         for level, pen in enumerate(self._pens):
             x = np.asarray(xs[level] if level < len(xs) else [], dtype=np.float64)
             y = np.asarray(ys[level] if level < len(ys) else [], dtype=np.float64)
             if x.size + y.size == 0:
                 continue
-            p.setPen(pen)
-            self._lines.fill(np.concatenate([x, np.full(y.size, vr.left())]),
-                             np.concatenate([np.full(x.size, vr.top()), y]),
-                             np.concatenate([x, np.full(y.size, vr.right())]),
-                             np.concatenate([np.full(x.size, vr.bottom()), y]))
-            self._lines.draw(p)
+            d.lines(pen, np.concatenate([x, np.full(y.size, vr.left())]),
+                    np.concatenate([np.full(x.size, vr.top()), y]),
+                    np.concatenate([x, np.full(y.size, vr.right())]),
+                    np.concatenate([np.full(x.size, vr.bottom()), y]))
+        return d

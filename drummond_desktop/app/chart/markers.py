@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
-from drummond_desktop.app.chart.base import F64, Bulk, ChartItem, Range, Span
+from drummond_desktop.app.chart.base import F64, ChartItem, DrawList, Range, Span
 from drummond_desktop.app.chart.style import DARK, ChartStyle, qcolor
 from engine.drummond.result import DGResult, State
 
@@ -47,7 +46,6 @@ class StateStripItem(ChartItem):
     def __init__(self, style: ChartStyle = DARK) -> None:
         super().__init__()
         self.categories: I8 = np.zeros(0, dtype=np.int8)
-        self._rects = Bulk(QtCore.QRectF)
         self.set_style(style)
 
     def set_style(self, style: ChartStyle) -> None:
@@ -55,7 +53,7 @@ class StateStripItem(ChartItem):
                    style.state_entrance, style.state_action, style.state_exit,
                    style.state_reversal)
         self._brushes = [pg.mkBrush(qcolor(c)) for c in colours]
-        self.update()
+        self.invalidate()
 
     def set_data(self, result: DGResult) -> None:
         self.categories = state_categories(result.state, result.trend_dir)
@@ -80,18 +78,20 @@ class StateStripItem(ChartItem):
         return (first - 0.5).astype(np.float64), (last - first + 1).astype(np.float64), \
             self.categories[last]
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+    def draw(self, d: DrawList) -> None:
         span = self.last_span = self.visible_span(self.categories.shape[0])
         if span is None:
             return
         left, width, cat = self.cells(span)
-        p.setPen(pg.mkPen(None))
+        if span.aggregated:  # runs of one state: one rect per run, not per pixel column
+            run = np.flatnonzero(np.diff(cat, prepend=-1))
+            right = left + width
+            left, cat = left[run], cat[run]
+            width = np.append(right[run[1:] - 1], right[-1]) - left
         for code, brush in enumerate(self._brushes):
             m = cat == code
             if m.any():
-                p.setBrush(brush)
-                self._rects.fill(left[m], 0.0, width[m], 1.0)
-                self._rects.draw(p)
+                d.rects(None, brush, left[m], 0.0, width[m], 1.0)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,6 @@ class PatternMarkersItem(ChartItem):
         self.indices: dict[str, I64] = {}
         self._high: F64 = np.empty(0)
         self._low: F64 = np.empty(0)
-        self._points = Bulk(QtCore.QPointF)
         self.set_style(style)
 
     def set_style(self, style: ChartStyle) -> None:
@@ -141,7 +140,7 @@ class PatternMarkersItem(ChartItem):
             pen.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap if k.square
                             else QtCore.Qt.PenCapStyle.RoundCap)
             self._pens[k.field] = pen
-        self.update()
+        self.invalidate()
 
     def set_data(self, result: DGResult) -> None:
         self.indices = {k.field: np.flatnonzero(getattr(result, k.field)) for k in MARKERS}
@@ -170,7 +169,7 @@ class PatternMarkersItem(ChartItem):
             idx = idx[np.flatnonzero(np.diff(col, prepend=-1))]
         return idx
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+    def draw(self, d: DrawList) -> None:
         span = self.last_span = self.visible_span(self._high.shape[0])
         if span is None:
             return
@@ -181,6 +180,4 @@ class PatternMarkersItem(ChartItem):
                 continue
             off = k.row * ROW_PX * py
             y = self._high[idx] + off if k.above else self._low[idx] - off
-            p.setPen(self._pens[k.field])
-            self._points.fill(idx.astype(np.float64), y)
-            self._points.draw(p)
+            d.points(self._pens[k.field], idx.astype(np.float64), y)

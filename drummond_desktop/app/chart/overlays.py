@@ -8,16 +8,14 @@ and are re-exported here.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
 from drummond_desktop.app.chart.base import (
     F64,
-    Bulk,
     ChartItem,
+    DrawList,
     Range,
     Span,
     nan_range,
@@ -43,12 +41,11 @@ class _SeriesItem(ChartItem):
     def __init__(self, style: ChartStyle = DARK) -> None:
         super().__init__()
         self.n_slots = 0
-        self._segments = Bulk(QtCore.QLineF)  # polylines, drawn with one drawLines
         self.set_style(style)
 
     def set_style(self, style: ChartStyle) -> None:
         self.chart_style = style
-        self.update()
+        self.invalidate()
 
     def _bounds_for(self, *arrays: F64) -> None:
         self._set_bounds((-0.5, self.n_slots - 0.5) if self.n_slots else None, nan_range(*arrays))
@@ -58,7 +55,10 @@ class _SeriesItem(ChartItem):
 
     def _y_of(self, i0: int, i1: int, *arrays: F64) -> Range | None:
         i0, i1 = max(i0, 0), min(i1, self.n_slots)
-        return nan_range(*(a[i0:i1] for a in arrays)) if i1 > i0 else None
+        if i1 <= i0:
+            return None
+        ranges = [r for a in arrays if (r := self.lod.range(a, a, i0, i1)) is not None]
+        return (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else None
 
 
 class PLdotItem(_SeriesItem):
@@ -67,7 +67,6 @@ class PLdotItem(_SeriesItem):
     def __init__(self, style: ChartStyle = DARK, *, show_line: bool = False) -> None:
         self.pldot: F64 = np.empty(0)
         self.show_line = show_line
-        self._points = Bulk(QtCore.QPointF)
         super().__init__(style)
 
     def set_style(self, style: ChartStyle) -> None:
@@ -84,7 +83,7 @@ class PLdotItem(_SeriesItem):
 
     def set_line_visible(self, on: bool) -> None:
         self.show_line = on
-        self.update()
+        self.invalidate()
 
     def y_range(self, i0: int, i1: int) -> Range | None:
         return self._y_of(i0, i1, self.pldot)
@@ -92,25 +91,21 @@ class PLdotItem(_SeriesItem):
     def info(self, i: int) -> dict[str, float]:
         return self._values(i, pldot=self.pldot)
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+    def draw(self, d: DrawList) -> None:
         span = self.last_span = self.visible_span(self.n_slots)
         if span is None:
             return
         if self.show_line or span.aggregated:
-            p.setPen(self._line_pen)
-            self._segments.lines(p, *peak_points(self.pldot, span, self.lod))
+            d.polyline(self._line_pen, *peak_points(self.pldot, span, self.lod))
         if not span.aggregated:
             x, y, _ = series_columns(self.pldot, span, self.lod)
             ok = np.isfinite(y) & (x < self.n_slots - 1)
-            p.setPen(self._dot_pen)
-            self._points.fill(x[ok], y[ok])
-            self._points.draw(p)
+            d.points(self._dot_pen, x[ok], y[ok])
         last = self.n_slots - 1
         if span.i0 <= last < span.i1 and np.isfinite(self.pldot[last]):
-            p.setPen(self._next_pen)
-            p.drawPoint(QtCore.QPointF(last, float(self.pldot[last])))
-            p.setPen(self._dot_pen)
-            p.drawPoint(QtCore.QPointF(last, float(self.pldot[last])))
+            at = np.array([float(last)]), np.array([float(self.pldot[last])])
+            d.points(self._next_pen, *at)
+            d.points(self._dot_pen, *at)
 
 
 class EnvelopeItem(_SeriesItem):
@@ -119,7 +114,6 @@ class EnvelopeItem(_SeriesItem):
     def __init__(self, style: ChartStyle = DARK) -> None:
         self.etop: F64 = np.empty(0)
         self.ebot: F64 = np.empty(0)
-        self._rects = Bulk(QtCore.QRectF)
         super().__init__(style)
 
     def set_style(self, style: ChartStyle) -> None:
@@ -146,7 +140,7 @@ class EnvelopeItem(_SeriesItem):
         ok = np.isfinite(top) & np.isfinite(bot)
         return x[ok], top[ok], bot[ok]
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+    def draw(self, d: DrawList) -> None:
         span = self.last_span = self.visible_span(self.n_slots)
         if span is None:
             return
@@ -156,26 +150,22 @@ class EnvelopeItem(_SeriesItem):
         if x.size == 1:  # a lone slot: widen it so it shows
             x, top, bot = np.array([x[0] - 0.4, x[0] + 0.4]), np.repeat(top, 2), np.repeat(bot, 2)
         if span.aggregated:
-            self._fill_columns(p, x, top, bot)
+            self._fill_columns(d, x, top, bot)
         else:
             poly = pg.arrayToQPath(np.concatenate([x, x[::-1]]),
                                    np.concatenate([top, bot[::-1]]))
             poly.closeSubpath()
-            p.fillPath(poly, self._brush)
-        p.setPen(self._pen)
-        self._segments.lines(p, x, top)
-        self._segments.lines(p, x, bot)
+            brush = self._brush
+            d.call(lambda p: p.fillPath(poly, brush))
+        d.polyline(self._pen, x, top)
+        d.polyline(self._pen, x, bot)
 
-
-    def _fill_columns(self, p: QtGui.QPainter, x: F64, top: F64, bot: F64) -> None:
+    def _fill_columns(self, d: DrawList, x: F64, top: F64, bot: F64) -> None:
         """Zoomed out, fill the band as one rect per pixel column (one ``drawRects``): a filled
         polygon of thousands of vertices costs ~10x more to raster."""
         half = 0.5 * max(self.pixelWidth() or 0.0, float(np.median(np.diff(x))) if x.size > 1
                          else 0.0)
-        p.setPen(QtCore.Qt.PenStyle.NoPen)
-        p.setBrush(self._brush)
-        self._rects.fill(x - half, top, 2 * half, bot - top)
-        self._rects.draw(p)
+        d.rects(None, self._brush, x - half, top, 2 * half, bot - top)
 
 
 class OneOneItem(_SeriesItem):
@@ -187,7 +177,6 @@ class OneOneItem(_SeriesItem):
     def __init__(self, style: ChartStyle = DARK) -> None:
         self.high: F64 = np.empty(0)
         self.low: F64 = np.empty(0)
-        self._lines = Bulk(QtCore.QLineF)
         super().__init__(style)
 
     def set_style(self, style: ChartStyle) -> None:
@@ -205,21 +194,19 @@ class OneOneItem(_SeriesItem):
     def info(self, i: int) -> dict[str, float]:
         return self._values(i, one_one_high=self.high, one_one_low=self.low)
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+    def draw(self, d: DrawList) -> None:
         span = self.last_span = self.visible_span(self.n_slots)
         if span is None:
             return
-        p.setPen(self._pen)
         if span.aggregated:
-            self._segments.lines(p, *peak_points(self.high, span, self.lod))
-            self._segments.lines(p, *peak_points(self.low, span, self.lod))
+            d.polyline(self._pen, *peak_points(self.high, span, self.lod))
+            d.polyline(self._pen, *peak_points(self.low, span, self.lod))
             return
         x = np.arange(span.i0, span.i1, dtype=np.float64)
         ys = np.concatenate([self.high[span.i0:span.i1], self.low[span.i0:span.i1]])
         xs = np.concatenate([x, x])
         ok = np.isfinite(ys)
-        self._lines.fill(xs[ok] - TICK, ys[ok], xs[ok] + TICK, ys[ok])
-        self._lines.draw(p)
+        d.lines(self._pen, xs[ok] - TICK, ys[ok], xs[ok] + TICK, ys[ok])
 
 
 class CongestionItem(_SeriesItem):
@@ -229,7 +216,6 @@ class CongestionItem(_SeriesItem):
     def __init__(self, style: ChartStyle = DARK) -> None:
         self.dotted: F64 = np.empty(0)
         self.block: F64 = np.empty(0)
-        self._lines = Bulk(QtCore.QLineF)
         super().__init__(style)
 
     def set_style(self, style: ChartStyle) -> None:
@@ -258,18 +244,16 @@ class CongestionItem(_SeriesItem):
     def info(self, i: int) -> dict[str, float]:
         return self._values(i, dotted=self.dotted, block=self.block)
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+    def draw(self, d: DrawList) -> None:
         span = self.last_span = self.visible_span(self.n_slots)
         if span is None:
             return
         pens = self._thin_pens if span.aggregated else (self._block_pen, self._dotted_pen)
         for values, pen in zip((self.block, self.dotted), pens, strict=True):
-            p.setPen(pen)
             if span.aggregated:
-                self._segments.lines(p, *peak_points(values, span, self.lod))
+                d.polyline(pen, *peak_points(values, span, self.lod))
                 continue
             x = np.arange(span.i0, span.i1, dtype=np.float64)
             y = values[span.i0:span.i1]
             ok = np.isfinite(y)
-            self._lines.fill(x[ok] - 0.5, y[ok], x[ok] + 0.5, y[ok])
-            self._lines.draw(p)
+            d.lines(pen, x[ok] - 0.5, y[ok], x[ok] + 0.5, y[ok])

@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from drummond_desktop.app.chart.base import ChartItem, Range
+from drummond_desktop.app.chart.base import ChartItem, DrawList, Range
 from drummond_desktop.app.chart.style import DARK, ChartStyle, Rgba, qcolor
 from engine.drummond.result import DGResult
 from engine.drummond.zones import Zone
@@ -65,7 +64,7 @@ class LinesItem(ChartItem):
                                     "LH": style.line_lh, "HL": style.line_hl}
         self._pens = {k: pg.mkPen(qcolor(c), width=1.5) for k, c in colours.items()}
         self._marks = {k: pg.mkPen(qcolor(c), width=MARK_PX) for k, c in colours.items()}
-        self.update()
+        self.invalidate()
 
     def set_data(self, result: DGResult) -> None:
         self.segments = line_segments(result)
@@ -87,7 +86,10 @@ class LinesItem(ChartItem):
             return {f"line_{s.name.lower()}": s.termination for s in self.segments}
         return {}
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+    def draw(self, d: DrawList) -> None:
+        d.call(self._paint_lines)
+
+    def _paint_lines(self, p: QtGui.QPainter) -> None:
         for s in self.segments:
             p.setPen(self._pens[s.name])
             p.drawLine(QtCore.QPointF(s.x[0], s.y[0]), QtCore.QPointF(s.x[2], s.y[2]))
@@ -137,7 +139,7 @@ class ZonesItem(ChartItem):
     def set_style(self, style: ChartStyle) -> None:
         self._colours = {"R": style.zone_resistance, "S": style.zone_support,
                          "P": style.zone_inside}
-        self.update()
+        self.invalidate()
 
     def set_data(self, result: DGResult, zones: Sequence[Zone]) -> None:
         n = len(result)
@@ -159,7 +161,10 @@ class ZonesItem(ChartItem):
     def info(self, i: int) -> dict[str, float]:
         return {"zones": float(len(self.bands))} if self.bands and i >= self.x0 else {}
 
-    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+    def draw(self, d: DrawList) -> None:
+        d.call(self._paint_zones)
+
+    def _paint_zones(self, p: QtGui.QPainter) -> None:
         py = self.pixelHeight() or 0.0
         for b in sorted(self.bands, key=lambda b: b.nearby):
             width = ZONE_SLOTS + (1.0 if b.nearby else 0.0)

@@ -48,6 +48,7 @@ class ChartStyle:
     marker_cwave: Rgba
     crosshair: Rgba
     future_slot: Rgba
+    price_line: Rgba = (41, 98, 255, 255)  # the "line" bar style
 
     def with_(self, **changes: Rgba) -> ChartStyle:
         """A copy with some colours changed (settings dialog overrides)."""
@@ -103,7 +104,7 @@ LIGHT = replace(
     state_undefined=(224, 224, 224, 255), state_action=(144, 164, 174, 255),
     marker_push=(2, 136, 209, 255), marker_refresh=(249, 168, 37, 255),
     marker_cwave=(142, 36, 170, 255), crosshair=(90, 90, 90, 160),
-    future_slot=(0, 0, 0, 8),
+    future_slot=(0, 0, 0, 8), price_line=(33, 81, 216, 255),
 )
 
 THEMES: dict[str, ChartStyle] = {"dark": DARK, "light": LIGHT}

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from drummond_desktop.app.main_window import ChartView, MainWindow
+from drummond_desktop.app.views.chart_area import ChartPane
 from drummond_desktop.app.workers import PoolName, TaskRunner
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.services.chart_data import (
@@ -25,7 +26,9 @@ from drummond_desktop.services.chart_data import (
     ChartRequest,
     WatchlistRequest,
     WatchRow,
+    default_interval,
 )
+from engine.drummond import DGParams
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +55,20 @@ def speak_failure(window: Any, exc: BaseException, unexpected: str) -> str:
 
 
 class ChartController(QObject):
-    """Loads the chosen symbol and interval on the CPU pool; shows only the latest result."""
+    """Loads one pane's symbol and interval on the CPU pool; shows only the latest result.
+
+    One controller per ``ChartPane``; the first pane's task key is ``chart``, the others
+    ``chart:<pane id>``. The toolbar and the next-bar panel follow the controller only while
+    its pane is the active one (``is_active``)."""
 
     KEY = "chart"
 
-    chart_shown = Signal(object)  # ChartData, after the chart and the panel were updated
+    chart_shown = Signal(object)  # ChartData, after the chart (and, if active, the panel)
     chart_failed = Signal(str)  # the user message shown
 
     def __init__(self, window: MainWindow, runner: TaskRunner, service: ChartDataService, *,
-                 demo: bool, intervals_for: IntervalsFor, pool: PoolName = "cpu") -> None:
+                 demo: bool, intervals_for: IntervalsFor, pool: PoolName = "cpu",
+                 pane: ChartPane | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.runner = runner
@@ -68,63 +76,79 @@ class ChartController(QObject):
         self.demo = demo
         self.intervals_for = intervals_for
         self.pool: PoolName = pool
+        self.pane = pane or window.charts.active
+        self.key = self.KEY if self.pane.pane_id == 1 else f"{self.KEY}:{self.pane.pane_id}"
+        self.params = DGParams()
         self.symbol = ""
         self.interval = ""
         self.current: ChartData | None = None
         runner.finished.connect(self._on_runner_finished)
         runner.failed.connect(self._on_runner_failed)
-        window.symbol_chosen.connect(self._on_window_symbol_chosen)
-        window.interval_chosen.connect(self._on_window_interval_chosen)
+
+    @property
+    def is_active(self) -> bool:
+        return self.window.charts.active is self.pane
 
     def show(self, symbol: str, interval: str | None = None) -> int:
         """Start loading ``symbol`` (at ``interval``, or its first offered one); returns the
         task's generation."""
         intervals = list(self.intervals_for(symbol))
-        chosen = interval if interval in intervals else intervals[0]
+        chosen = interval if interval in intervals else default_interval(intervals)
         if interval is not None and interval not in intervals:
             self.window.show_message(f"{symbol} has no {interval} bars; showing {chosen}")
         self.symbol, self.interval = symbol, chosen
-        self.window.set_current(symbol, intervals, chosen)
-        request = ChartRequest(symbol, chosen, demo=self.demo)
-        return self.runner.submit(self.KEY, self.service.build, request, pool=self.pool)
+        self.pane.set_title(symbol, chosen, "loading…")
+        if self.is_active:
+            self.window.set_current(symbol, intervals, chosen)
+        request = ChartRequest(symbol, chosen, demo=self.demo, params=self.params)
+        return self.runner.submit(self.key, self.service.build, request, pool=self.pool)
 
-    @Slot(str)
-    def _on_window_symbol_chosen(self, symbol: str) -> None:
-        self.show(symbol, self.interval or None)
+    def reload(self) -> int | None:
+        """Load the shown symbol again (new data or new parameters)."""
+        return self.show(self.symbol, self.interval or None) if self.symbol else None
 
-    @Slot(str)
-    def _on_window_interval_chosen(self, interval: str) -> None:
+    def show_in_window(self) -> None:
+        """The pane became active: the toolbar and the next-bar panel show its chart."""
         if self.symbol:
-            self.show(self.symbol, interval)
+            self.window.set_current(self.symbol, list(self.intervals_for(self.symbol)),
+                                    self.interval)
+        if self.current is not None:
+            self.window.next_bar.show_map(self._title(self.current), self.current.report_text)
 
     @Slot(str, int, object)
     def _on_runner_finished(self, key: str, generation: int, result: object) -> None:
-        if key != self.KEY or generation != self.runner.generation(key):
+        if key != self.key or generation != self.runner.generation(key):
             return  # another controller's task, or superseded since it was queued
         assert isinstance(result, ChartData)
         data = replace(result, generation=generation)
         self.current = data
-        chart: ChartView = self.window.chart  # type: ignore[assignment]
+        chart: ChartView = self.pane.chart  # type: ignore[assignment]
         chart.set_data(data.bars, data.result, data.zones)
-        self.window.next_bar.show_map(self._title(data), data.report_text)
-        self.window.show_message(f"{data.symbol} {self.interval}: {len(data.bars)} bars", 5000)
+        self.pane.set_title(data.symbol, self.interval, "(synthetic)" if data.synthetic else "")
+        self.window.charts.set_tab_title(self.pane)
+        if self.is_active:
+            self.window.next_bar.show_map(self._title(data), data.report_text)
+            self.window.show_message(f"{data.symbol} {self.interval}: {len(data.bars)} bars",
+                                     5000)
         self.chart_shown.emit(data)
 
     @Slot(str, int, object)
     def _on_runner_failed(self, key: str, generation: int, exc: object) -> None:
-        if key == self.KEY and generation == self.runner.generation(key):
+        if key == self.key and generation == self.runner.generation(key):
             assert isinstance(exc, BaseException)
             self._on_failed(exc)
 
     def _on_failed(self, exc: BaseException) -> None:
         """The one place this view speaks to the user about a failed chart."""
         message = speak_failure(self.window, exc, f"Could not show {self.symbol}: unexpected error")
+        self.pane.set_title(self.symbol, self.interval, "- failed")
         self.chart_failed.emit(message)
 
     @staticmethod
     def _title(data: ChartData) -> str:
         tag = "  (synthetic)" if data.synthetic else ""
-        return f"{data.symbol} {data.bars.timeframe or ''}: next bar{tag}"
+        forming = "  (last bar still forming)" if not data.last_complete else ""
+        return f"{data.symbol} {data.bars.timeframe or ''}: next bar{tag}{forming}"
 
 
 class WatchlistController(QObject):

@@ -22,22 +22,33 @@ EXIT_OK, EXIT_FAILED, EXIT_TIMEOUT = 0, 1, 2
 
 
 class _Waiter:
-    """Ends ``loop`` once the chart is shown and the watchlist has its rows."""
+    """Ends ``loop`` once the chart is shown and the watchlist (loaded after the chart) has
+    its rows."""
 
     def __init__(self, workspace: Workspace, loop: QEventLoop) -> None:
         self.workspace = workspace
         self.loop = loop
         self.code: int | None = None
         self.chart_done = False
+        self.lists_done = False
+        self.rows_done = False
         workspace.chart.chart_shown.connect(self._on_chart_shown)
         workspace.chart.chart_failed.connect(self._on_chart_failed)
+        workspace.watchlists.lists_loaded.connect(self._on_lists_loaded)
         workspace.watchlist.rows_loaded.connect(self._on_rows_loaded)
 
     def _on_chart_shown(self, _data: object) -> None:
         self.chart_done = True
         self._maybe_quit()
 
+    def _on_lists_loaded(self, _lists: object) -> None:
+        self.lists_done = True
+        current = self.workspace.watchlists.current
+        self.rows_done = self.rows_done or current is None or not current.symbols
+        self._maybe_quit()
+
     def _on_rows_loaded(self, _rows: object) -> None:
+        self.rows_done = True
         self._maybe_quit()
 
     def _on_chart_failed(self, message: str) -> None:
@@ -51,7 +62,8 @@ class _Waiter:
         self.loop.quit()
 
     def _maybe_quit(self) -> None:
-        if self.chart_done and not self.workspace.runner.is_running("watchlist"):
+        if (self.chart_done and self.lists_done and self.rows_done
+                and not self.workspace.runner.is_running("watchlist")):
             self.code = EXIT_OK
             self.loop.quit()
 

@@ -10,7 +10,8 @@ if it still arrives, is dropped). On demo data Sync is disabled: there is nothin
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -18,12 +19,9 @@ from drummond_desktop.app.controllers.chart_controller import ChartController, s
 from drummond_desktop.app.main_window import MainWindow
 from drummond_desktop.app.workers import TaskFn, TaskRunner
 from drummond_desktop.core.tasks import CancelToken, Progress
-from drummond_desktop.services.market_sync import (
-    INTERVALS,
-    MarketSyncService,
-    SyncReport,
-    SyncRequest,
-)
+
+if TYPE_CHECKING:  # the sync service pulls in SQLAlchemy and httpx: loaded when first used
+    from drummond_desktop.services.market_sync import MarketSyncService, SyncReport, SyncRequest
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +55,19 @@ class SyncController(QObject):
     sync_failed = Signal(str)  # the user message shown
     sync_cancelled = Signal(str)  # the message shown
 
-    def __init__(self, window: MainWindow, runner: TaskRunner, chart: ChartController,
-                 task: TaskFn | None, *, disabled_reason: str = DEMO_TOOLTIP) -> None:
+    def __init__(self, window: MainWindow, runner: TaskRunner,
+                 chart: Callable[[], ChartController], task: TaskFn | None, *,
+                 reload: Callable[[str], None] | None = None,
+                 disabled_reason: str = DEMO_TOOLTIP) -> None:
         super().__init__(window)
         self.window = window
         self.runner = runner
-        self.chart = chart
+        self.active_chart = chart  # the active pane's controller (it changes with the focus)
+        self.reload = reload
         self.task = task
-        self.symbol = ""
+        self.symbol = ""  # what the messages call the running sync: a code or "N symbols"
         self.interval = ""
+        self.symbols: tuple[str, ...] = ()
         window.sync_action.setToolTip(SYNC_TOOLTIP if task is not None else disabled_reason)
         window.sync_action.triggered.connect(self._on_sync_triggered)
         window.cancel_sync_action.triggered.connect(self._on_cancel_triggered)
@@ -80,22 +82,39 @@ class SyncController(QObject):
     def running(self) -> bool:
         return self.runner.is_running(self.KEY)
 
+    def set_task(self, task: TaskFn | None, disabled_reason: str = DEMO_TOOLTIP) -> None:
+        """Enable (a task) or disable (``None``, with the reason as tooltip) syncing."""
+        self.task = task
+        self.window.sync_action.setToolTip(SYNC_TOOLTIP if task is not None else disabled_reason)
+        self._set_running(self.running())
+
     def start(self) -> int | None:
         """Sync the visible symbol; returns the task's generation (None: nothing started)."""
         if self.task is None:
             return None
-        if not self.chart.symbol:
+        chart = self.active_chart()
+        if not chart.symbol:
             self.window.show_message("Open a symbol to sync it.")
             return None
-        symbol = self.chart.symbol
-        interval = self.chart.interval if self.chart.interval in INTERVALS else "1d"
-        self.symbol, self.interval = symbol, interval
-        generation = self.runner.submit(self.KEY, self.task, SyncRequest((symbol,), interval),
+        from drummond_desktop.services.market_sync import INTERVALS
+
+        interval = chart.interval if chart.interval in INTERVALS else "1d"
+        return self.start_symbols((chart.symbol,), interval)
+
+    def start_symbols(self, symbols: tuple[str, ...], interval: str = "1d") -> int | None:
+        """Sync ``symbols`` (the visible one, or a whole watchlist) at ``interval``."""
+        if self.task is None or not symbols:
+            return None
+        label = symbols[0] if len(symbols) == 1 else f"{len(symbols)} symbols"
+        self.symbol, self.interval, self.symbols = label, interval, symbols
+        from drummond_desktop.services.market_sync import SyncRequest
+
+        generation = self.runner.submit(self.KEY, self.task, SyncRequest(symbols, interval),
                                         pool="io")
         self._set_running(True)
-        self.window.show_message(f"Syncing {symbol} {interval}…")
-        self.window.jobs.add(f"[sync] {symbol} {interval} started")
-        self.sync_started.emit(symbol, interval)
+        self.window.show_message(f"Syncing {label} {interval}…")
+        self.window.jobs.add(f"[sync] {label} {interval} started")
+        self.sync_started.emit(label, interval)
         return generation
 
     def cancel(self) -> None:
@@ -125,6 +144,8 @@ class SyncController(QObject):
         if key != self.KEY or generation != self.runner.generation(key):
             return
         self._set_running(False)
+        from drummond_desktop.services.market_sync import SyncReport
+
         assert isinstance(result, SyncReport)
         if result.failed:
             message = "; ".join(f"{r.symbol}: {r.error}" for r in result.failed)
@@ -136,8 +157,9 @@ class SyncController(QObject):
         self.window.show_message(f"{self.symbol} {self.interval} synced: {received} bars "
                                  f"received, {inserted} new", 5000)
         self.sync_finished.emit(result)
-        if self.chart.symbol == self.symbol:
-            self.chart.show(self.symbol, self.chart.interval or None)
+        if self.reload is not None:
+            for symbol in self.symbols:
+                self.reload(symbol)
 
     @Slot(str, int, object)
     def _on_runner_failed(self, key: str, generation: int, exc: object) -> None:

@@ -87,8 +87,10 @@ class WatchlistModel(QAbstractTableModel):
         return self._rows[index]
 
     def set_codes(self, codes: Sequence[str]) -> None:
+        """Show ``codes`` in this order; rows already loaded keep their numbers."""
+        known = {r.code: r for r in self._rows}
         self.beginResetModel()
-        self._rows = [WatchRow(c) for c in codes]
+        self._rows = [known.get(c, WatchRow(c)) for c in codes]
         self.endResetModel()
 
     def set_rows(self, rows: Sequence[WatchRow]) -> None:

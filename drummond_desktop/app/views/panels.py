@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -47,34 +50,93 @@ class DemoBanner(QLabel):
 
 
 class WatchlistPanel(QWidget):
-    """The watchlist table; ``symbol_activated`` when the user picks a row."""
+    """The watchlists: a list selector, edit actions and the chosen list's table.
+
+    ``symbol_activated`` when the user picks a row; ``list_chosen(index)`` when they switch
+    lists; the edit actions (``new_list_action``…) are triggered here and handled by the
+    ``WatchlistsController``; Delete removes the selected row (``remove_requested``)."""
 
     symbol_activated = Signal(str)
+    list_chosen = Signal(int)
+    remove_requested = Signal(str)
 
     def __init__(self, model: WatchlistModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.table = QTableView()
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.table.clicked.connect(self._on_table_clicked)
-        self.table.activated.connect(self._on_table_clicked)
+        self.list_box = QComboBox()
+        self.list_box.setObjectName("watchlistBox")
+        self.list_box.activated.connect(self.list_chosen)
+        self.edit_button = QToolButton()
+        self.edit_button.setText("Edit")
+        self.edit_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.edit_button)
+        self.add_symbol_action = menu.addAction("Add symbol…")
+        self.add_current_action = menu.addAction("Add the chart's symbol")
+        self.remove_action = menu.addAction("Remove selected")
+        menu.addSeparator()
+        self.new_list_action = menu.addAction("New list…")
+        self.rename_list_action = menu.addAction("Rename list…")
+        self.delete_list_action = menu.addAction("Delete list")
+        self.edit_button.setMenu(menu)
+        self.remove_action.triggered.connect(self._on_remove_triggered)
+        self.table = self._make_table(model)
+        top = QHBoxLayout()
+        top.setContentsMargins(2, 2, 2, 2)
+        top.addWidget(self.list_box, 1)
+        top.addWidget(self.edit_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
         layout.addWidget(self.table)
+
+    def _make_table(self, model: WatchlistModel) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(22)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        table.clicked.connect(self._on_table_clicked)
+        table.activated.connect(self._on_table_clicked)
+        table.installEventFilter(self)
+        return table
+
+    def set_lists(self, names: list[str], current: int) -> None:
+        """Offer ``names`` in the selector with ``current`` chosen (no signal)."""
+        self.list_box.blockSignals(True)
+        self.list_box.clear()
+        self.list_box.addItems(names)
+        self.list_box.setCurrentIndex(current)
+        self.list_box.blockSignals(False)
+        self.delete_list_action.setEnabled(len(names) > 1)
 
     def select(self, code: str) -> None:
         """Highlight ``code`` without emitting ``symbol_activated``."""
         row = self.model.row_of(code)
         if row >= 0:
             self.table.selectRow(row)
+
+    def selected_code(self) -> str:
+        row = self.table.currentIndex().row()
+        return self.model.code_at(row) if 0 <= row < self.model.rowCount() else ""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (obj is self.table and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Delete):
+            self._on_remove_triggered()
+            return True
+        return super().eventFilter(obj, event)
+
+    @Slot()
+    def _on_remove_triggered(self) -> None:
+        code = self.selected_code()
+        if code:
+            self.remove_requested.emit(code)
 
     @Slot(QModelIndex)
     def _on_table_clicked(self, index: QModelIndex) -> None:

@@ -1,10 +1,13 @@
-"""``SettingsDialog``: the EODHD API key, the market database, the theme and the daily call budget.
+"""``SettingsDialog``: three pages. "Data": the EODHD API key, the market database and the daily
+call budget; "Appearance": the theme, the bar style and the chart elements' visibility and
+colours; "Drummond Geometry": the DG parameters (pages in ``settings_pages``).
 
 The key goes to the OS keyring through ``SecretStore`` and never into the settings file; the
 field is never filled with the stored key (an empty field keeps it). When the machine has no
 secure keyring the dialog says the key is kept for this session only. A PostgreSQL URL that
-carries a password is refused: passwords belong in the keyring. OK saves (the key first, then
-the settings file); Cancel changes nothing.
+carries a password is refused: passwords belong in the keyring. DG values that do not make
+valid parameters are refused with the reason. OK saves (the key first, then the settings
+file); Cancel changes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -24,15 +26,16 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QRadioButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from drummond_desktop.app.views.settings_pages import AppearancePage, DrummondPage
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.core.secrets import SecretStore
 from drummond_desktop.core.settings import Settings, save_settings
 
-THEMES = ("dark", "light")
 MAX_BUDGET = 100_000_000
 PASSWORD_IN_URL = ("The database URL must not contain a password. Remove it from the URL; "
                    "passwords are kept in the system key store, never in the settings file.")
@@ -79,6 +82,30 @@ class SettingsDialog(QDialog):
     # ------------------------------------------------------------------------- building
 
     def _build(self) -> None:
+        self.data_page = self._data_page()
+        self.appearance_page = AppearancePage()
+        self.theme_box = self.appearance_page.theme_box  # callers and tests read it here
+        self.dg_page = DrummondPage()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.data_page, "Data")
+        self.tabs.addTab(self.appearance_page, "Appearance")
+        self.tabs.addTab(self.dg_page, "Drummond Geometry")
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("settingsError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #e05050;")
+        self.error_label.setVisible(False)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    def _data_page(self) -> QWidget:
         form = QFormLayout()
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -113,29 +140,14 @@ class SettingsDialog(QDialog):
         db_box.addWidget(QLabel("A database change takes effect when the app restarts."))
         form.addRow("Market database", db_box)
 
-        self.theme_box = QComboBox()
-        self.theme_box.addItems(list(THEMES))
-        form.addRow("Theme", self.theme_box)
-
         self.budget_spin = QSpinBox()
         self.budget_spin.setRange(0, MAX_BUDGET)
         self.budget_spin.setGroupSeparatorShown(True)
         self.budget_spin.setSuffix(" calls")
         form.addRow("EODHD daily call budget", self.budget_spin)
-
-        self.error_label = QLabel()
-        self.error_label.setObjectName("settingsError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #e05050;")
-        self.error_label.setVisible(False)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
+        page = QWidget()
+        page.setLayout(form)
+        return page
 
     def _show(self, settings: Settings) -> None:
         postgres = bool(settings.market_db_url)
@@ -143,23 +155,31 @@ class SettingsDialog(QDialog):
         self.sqlite_radio.setChecked(not postgres)
         self.url_edit.setText(settings.market_db_url or "")
         self.url_edit.setEnabled(postgres)
-        theme = settings.theme if settings.theme in THEMES else THEMES[0]
-        self.theme_box.setCurrentIndex(THEMES.index(theme))
         self.budget_spin.setValue(min(settings.eodhd_daily_budget, MAX_BUDGET))
+        self.appearance_page.show_settings(settings)
+        self.dg_page.show_params(settings.dg())
 
     # -------------------------------------------------------------------------- saving
 
     def chosen_settings(self) -> Settings:
-        """The settings as edited; ``ValueError`` with the user message when they are not
-        acceptable (nothing is saved)."""
+        """The full settings as edited; ``ValueError`` with the user message when they are not
+        acceptable (the page with the problem is brought to the front; nothing is saved)."""
         url: str | None = None
         if self.postgres_radio.isChecked():
             url = self.url_edit.text().strip()
             problem = database_url_problem(url)
             if problem is not None:
+                self.tabs.setCurrentWidget(self.data_page)
                 raise ValueError(problem)
-        return replace(self.original, market_db_url=url, theme=self.theme_box.currentText(),
-                       eodhd_daily_budget=self.budget_spin.value())
+        try:
+            dg_params = self.dg_page.overrides()
+        except ValueError:
+            self.tabs.setCurrentWidget(self.dg_page)
+            raise
+        appearance = self.appearance_page.chosen()
+        return replace(self.original, market_db_url=url,
+                       eodhd_daily_budget=self.budget_spin.value(), dg_params=dg_params,
+                       **appearance)
 
     def show_error(self, message: str) -> None:
         self.error_label.setText(message)

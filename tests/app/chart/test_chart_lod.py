@@ -155,3 +155,26 @@ def test_opaque_over_is_the_blend():
 
     c = opaque_over((200, 100, 0, 128), (0, 0, 100, 255))
     assert (c.red(), c.green(), c.blue(), c.alpha()) == (100, 50, 50, 255)
+
+
+def test_pyramid_range_equals_a_full_scan():
+    from engine.lod import MinMaxPyramid
+
+    rng = np.random.default_rng(9)
+    for n in (0, 1, 31, 32, 33, 1000):
+        low = rng.normal(size=n)
+        high = low + 1
+        if n > 100:
+            low[40:300] = np.nan  # whole NaN blocks and NaN ends are skipped
+            high[40:300] = np.nan
+        pyr, lod = MinMaxPyramid(low, high), LodCache()
+        for _ in range(300):
+            a = int(rng.integers(0, n + 1))
+            b = int(rng.integers(a, n + 1))
+            fin = np.isfinite(low[a:b])
+            got = lod.range(low, high, a, b)
+            if not fin.any():
+                assert got is None
+                continue
+            want = (low[a:b][fin].min(), high[a:b][fin].max())
+            assert pyr.range(a, b) == want and got == want
