@@ -44,6 +44,20 @@ def test_toggles_hide_and_show(make_chart, golden_dg):
         w.toggle("nope", True)
 
 
+def test_toggles_before_any_data_hold_when_the_data_arrives(make_chart, golden_dg):
+    """Settings are applied at start, before the first result: the choice must survive it."""
+    w = make_chart()
+    w.toggle("zones", False)
+    w.toggle("pldot_line", True)
+    w.toggle("envelope", True)
+    w.set_data(*golden_dg)
+    assert not w.is_shown("zones") and w.is_shown("pldot_line") and w.is_shown("envelope")
+    w.set_data(golden_dg[0])  # bars without a result hide the DG layer...
+    assert not w.is_shown("envelope")
+    w.set_data(*golden_dg)  # ...and it comes back as chosen
+    assert w.is_shown("envelope") and not w.is_shown("zones")
+
+
 def test_crosshair_readout_shows_ohlc_and_pldot(make_chart, golden_dg):
     bars, result, zl = golden_dg
     w = make_chart()
