@@ -56,6 +56,16 @@ class AppContext:
     def market_store(self) -> MarketStore:
         return self._once("store", self._open_market_store)
 
+    def database_label(self) -> str:
+        """The market database for the status bar: the embedded file or the server (host and
+        database, never a password)."""
+        url = self.db_url or self.settings().market_db_url
+        if not url:
+            return "embedded SQLite"
+        if url.startswith("sqlite"):  # a --db-url to another SQLite file
+            return "SQLite " + url.partition(":///")[2]
+        return "PostgreSQL " + url.split("@")[-1]
+
     def _open_market_store(self) -> MarketStore:
         from drummond_desktop.store import open_market_store
 
@@ -169,12 +179,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _database_label(ctx: AppContext, demo: bool) -> str:
-    if demo:
-        return "none (synthetic demo data)"
-    url = ctx.db_url or ctx.settings().market_db_url
-    if not url:
-        return "embedded SQLite"
-    return "PostgreSQL " + url.split("@")[-1]
+    return "none (synthetic demo data)" if demo else ctx.database_label()
 
 
 def _run_desktop(args: argparse.Namespace, ctx: AppContext) -> int:

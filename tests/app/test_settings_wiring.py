@@ -91,7 +91,7 @@ def test_new_dg_parameters_recompute_every_pane(qtbot, make):
     assert load_settings().dg_params == {"trend_len": 4}
 
 
-def test_adding_a_key_offers_to_sync_and_switches_to_real_data(qtbot, make, vendor):
+def test_adding_a_key_offers_to_sync_and_switches_to_real_data(qtbot, make, vendor, tmp_path):
     ws = make()
     win = ws.window
     assert win.banner.isVisibleTo(win) and not win.sync_action.isEnabled()
@@ -102,7 +102,8 @@ def test_adding_a_key_offers_to_sync_and_switches_to_real_data(qtbot, make, vend
         dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
     report = done.args[0]
     assert report.ok and sorted(r.symbol for r in report.results) == ["AAA.US", "BBB.US"]
-    assert not win.banner.isVisibleTo(win) and "embedded SQLite" in win.database_label.text()
+    assert not win.banner.isVisibleTo(win) and "SQLite " in win.database_label.text()
+    assert str(tmp_path / "market.sqlite") in win.database_label.text()
     assert ws.watchlists.current.name == DEFAULT_LIST
     assert ws.watchlists.current.symbols == ("AAA.US", "BBB.US")
     # the store now holds the symbols: the catalogue refresh offers them in the selector

@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from drummond_desktop.app.chart.drawings import DrawingItem, TimeMap, geometry
 from drummond_desktop.app.models.drawings import DrawingsModel
+from drummond_desktop.app.views.prompts import ask_text
 
 if TYPE_CHECKING:
     from drummond_desktop.app.chart.chart_widget import ChartWidget
@@ -42,9 +43,8 @@ _E = QtCore.QEvent.Type
 
 
 def ask_text_dialog(parent: QtWidgets.QWidget, current: str) -> str | None:
-    """The note of a text drawing, from a one-line dialog (None when cancelled or blank)."""
-    text, ok = QtWidgets.QInputDialog.getText(parent, "Text note", "Note:", text=current)
-    return text if ok and text.strip() else None
+    """The note of a text drawing (None when cancelled or blank)."""
+    return ask_text(parent, "Text note", "Note:", current) or None
 
 
 @dataclass

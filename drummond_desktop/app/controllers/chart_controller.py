@@ -107,6 +107,13 @@ class ChartController(QObject):
         """Load the shown symbol again (new data or new parameters)."""
         return self.show(self.symbol, self.interval or None) if self.symbol else None
 
+    def close(self) -> None:
+        """The pane is gone: cancel its task and stop listening to the runner."""
+        self.runner.cancel(self.key)
+        self.runner.finished.disconnect(self._on_runner_finished)
+        self.runner.failed.disconnect(self._on_runner_failed)
+        self.deleteLater()
+
     def show_in_window(self) -> None:
         """The pane became active: the toolbar and the next-bar panel show its chart."""
         if self.symbol:

@@ -17,8 +17,8 @@ from PySide6.QtCore import QByteArray, QObject, Signal, Slot
 
 from drummond_desktop.app.controllers.chart_controller import speak_failure
 from drummond_desktop.app.controllers.user_writes import SerialWriter
-from drummond_desktop.app.controllers.watchlists import AskText, ask_text
 from drummond_desktop.app.main_window import LAYOUT_VERSION, MainWindow
+from drummond_desktop.app.views.prompts import AskText, ask_text
 from drummond_desktop.app.workers import TaskRunner
 from drummond_desktop.core.tasks import CancelToken, Progress
 
@@ -79,7 +79,6 @@ class LayoutsController(QObject):
     KEY = "layouts"
 
     tabs_requested = Signal(object, object)  # list of tab dicts, [tab, pane] to activate
-    names_loaded = Signal(object)  # list[str]
 
     def __init__(self, window: MainWindow, runner: TaskRunner, writer: SerialWriter,
                  repository: LayoutProvider | None, ask: AskText = ask_text) -> None:
@@ -160,7 +159,6 @@ class LayoutsController(QObject):
         if key == self.KEY and isinstance(result, list):
             self.names = sorted((str(n) for n in result), key=str.casefold)
             self._rebuild_menu()
-            self.names_loaded.emit(list(self.names))
         elif key == f"{self.KEY}:load":
             if isinstance(result, dict):
                 self.apply(result)

@@ -63,12 +63,13 @@ class PanesController(QObject):
         for ctl in self:
             ctl.demo = demo
 
-    def set_params(self, params: DGParams) -> None:
-        """New DG parameters: every pane recomputes."""
+    def set_params(self, params: DGParams, *, reload: bool = True) -> None:
+        """New DG parameters for every pane; ``reload`` recomputes what they show."""
         self.params = params
         for ctl in self:
             ctl.params = params
-            ctl.reload()
+            if reload:
+                ctl.reload()
 
     def reload_symbol(self, symbol: str) -> None:
         """Panes showing ``symbol`` load it again (after a sync)."""
@@ -138,10 +139,7 @@ class PanesController(QObject):
     def _on_pane_removed(self, pane: ChartPane) -> None:
         ctl = self.controllers.pop(pane.pane_id, None)
         if ctl is not None:
-            self.runner.cancel(ctl.key)
-            self.runner.finished.disconnect(ctl._on_runner_finished)
-            self.runner.failed.disconnect(ctl._on_runner_failed)
-            ctl.deleteLater()
+            ctl.close()
 
     @Slot(object)
     def _on_active_changed(self, pane: ChartPane) -> None:

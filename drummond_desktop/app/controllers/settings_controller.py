@@ -17,9 +17,10 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from drummond_desktop.app.controllers.panes import PanesController
-from drummond_desktop.app.controllers.watchlists import AskText, ask_text, parse_symbols
+from drummond_desktop.app.controllers.watchlists import parse_symbols
 from drummond_desktop.app.main_window import MainWindow
 from drummond_desktop.app.views.chart_area import ChartPane
+from drummond_desktop.app.views.prompts import AskText, ask_text
 from drummond_desktop.app.views.settings_dialog import SettingsDialog
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.core.settings import load_settings
@@ -64,12 +65,9 @@ class SettingsController(QObject):
 
     def load(self) -> Settings | None:
         """Read the settings file and apply it; a bad file is reported, defaults stay."""
-        try:
-            settings = load_settings()
-        except AppError as exc:
-            self.window.show_message(exc.user_message)
-            return None
-        self.apply(settings)
+        settings = self._read()
+        if settings is not None:
+            self.apply(settings)
         return settings
 
     def apply(self, settings: Settings) -> None:
@@ -83,22 +81,14 @@ class SettingsController(QObject):
             self._apply_chart(ctl.pane.chart, settings)
         params = settings.dg()
         if previous is None or previous.dg() != params:
-            if previous is None:
-                self.panes.params = params  # first load: panes pick them up as they load
-                for ctl in self.panes:
-                    ctl.params = params
-            else:
-                self.panes.set_params(params)
+            # the first load comes before any chart: the panes use them as they load
+            self.panes.set_params(params, reload=previous is not None)
 
     def open(self) -> SettingsDialog | None:
         """The dialog (window-modal, not blocking); None without a key store or when the
         settings file cannot be read (the status bar says why)."""
-        if self.secrets is None:
-            return None
-        try:
-            current = load_settings()
-        except AppError as exc:
-            self.window.show_message(exc.user_message)
+        current = self._read() if self.secrets is not None else None
+        if current is None or self.secrets is None:
             return None
         store = self.secrets()
         had_key = store.get_eodhd_key() is not None
@@ -125,6 +115,14 @@ class SettingsController(QObject):
         return True
 
     # ----------------------------------------------------------------------------- private
+
+    def _read(self) -> Settings | None:
+        """The settings file, or None after saying why it cannot be read (it is left as is)."""
+        try:
+            return load_settings()
+        except AppError as exc:
+            self.window.show_message(exc.user_message)
+            return None
 
     def _apply_chart(self, chart: Any, settings: Settings) -> None:
         from drummond_desktop.app.theme import apply_chart_settings

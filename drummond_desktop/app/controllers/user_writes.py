@@ -39,7 +39,6 @@ class SerialWriter(QObject):
     KEY = "userdb"
 
     failed = Signal(str)
-    idle = Signal()
 
     def __init__(self, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -78,8 +77,6 @@ class SerialWriter(QObject):
         if key == self.KEY:
             self._running = False
             self._start()
-            if not self.busy():
-                self.idle.emit()
 
     @Slot(str, int, object)
     def _on_runner_failed(self, key: str, generation: int, exc: object) -> None:
@@ -89,5 +86,3 @@ class SerialWriter(QObject):
         message = exc.user_message if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
         self.failed.emit(f"Could not save your change: {message}")
         self._start()
-        if not self.busy():
-            self.idle.emit()

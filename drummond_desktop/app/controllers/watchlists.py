@@ -15,11 +15,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtWidgets import QInputDialog, QWidget
 
 from drummond_desktop.app.controllers.chart_controller import WatchlistController, speak_failure
 from drummond_desktop.app.controllers.user_writes import SerialWriter
 from drummond_desktop.app.main_window import MainWindow
+from drummond_desktop.app.views.prompts import AskText, ask_text
 from drummond_desktop.app.workers import TaskRunner
 from drummond_desktop.core.tasks import CancelToken, Progress
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # the store module pulls in SQLAlchemy: not at start-up
 
 log = logging.getLogger(__name__)
 
-AskText = Callable[[QWidget, str, str, str], str | None]  # parent, title, label, text -> answer
 RepositoryProvider = Callable[[], "WatchlistRepository"]
 
 
@@ -36,12 +35,6 @@ def _watchlist(list_id: int, name: str, symbols: Sequence[str]) -> Watchlist:
     from drummond_desktop.store.workspace_lists import Watchlist
 
     return Watchlist(list_id, name, tuple(symbols))
-
-
-def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | None:
-    """A one-line question; None when cancelled."""
-    answer, ok = QInputDialog.getText(parent, title, label, text=text)
-    return answer.strip() if ok else None
 
 
 def load_lists(request: tuple[RepositoryProvider, str, tuple[str, ...]], cancel: CancelToken,
@@ -71,7 +64,6 @@ class WatchlistsController(QObject):
     KEY = "watchlists"
 
     lists_loaded = Signal(object)  # list[Watchlist]
-    current_changed = Signal(object)  # Watchlist
 
     def __init__(self, window: MainWindow, runner: TaskRunner, rows: WatchlistController,
                  writer: SerialWriter, repository: RepositoryProvider | None,
@@ -227,7 +219,6 @@ class WatchlistsController(QObject):
         self.window.set_watchlist(current.symbols)
         if current.symbols:
             self.rows.load(current.symbols)
-        self.current_changed.emit(current)
 
     @Slot()
     def _on_new_list(self) -> None:

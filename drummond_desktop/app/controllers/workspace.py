@@ -42,8 +42,9 @@ from drummond_desktop.app.controllers.sync_controller import (
     sync_task,
 )
 from drummond_desktop.app.controllers.user_writes import SerialWriter
-from drummond_desktop.app.controllers.watchlists import AskText, WatchlistsController, ask_text
+from drummond_desktop.app.controllers.watchlists import WatchlistsController
 from drummond_desktop.app.main_window import MainWindow
+from drummond_desktop.app.views.prompts import AskText, ask_text
 from drummond_desktop.app.views.settings_dialog import SettingsDialog
 from drummond_desktop.app.workers import TaskFn, TaskRunner
 from drummond_desktop.core.errors import AppError
@@ -84,12 +85,9 @@ class WorkspaceContext(SyncSource, Protocol):
 
     def market_store(self) -> MarketStore: ...
 
+    def database_label(self) -> str: ...
+
     def eodhd(self) -> EodhdClient: ...
-
-
-def database_label(url: str | None) -> str:
-    """The status bar's database: the embedded file or the server, never a password."""
-    return "embedded SQLite" if not url else "PostgreSQL " + url.split("@")[-1]
 
 
 def quota_task(context: WorkspaceContext) -> TaskFn:
@@ -227,7 +225,7 @@ class Workspace(QObject):
         self.settings.demo = False
         self.panes.set_demo(False)
         self.watchlist.demo = False
-        self.window.set_demo(False, database_label(self.context.settings().market_db_url))
+        self.window.set_demo(False, self.context.database_label())
         self.sync.set_task(sync_task(self.context))
         if self.search is not None:
             self.search.demo = False
@@ -271,7 +269,6 @@ class Workspace(QObject):
         self.show_quota()
         if self._show_after_sync:
             symbol, self._show_after_sync = self._show_after_sync, ""
-            self.catalog.setdefault(symbol, ("1d",))
             self.chart.show(symbol, "1d")
         if not self.demo:  # new symbols or intervals may be in the store now
             self._pending = (None, None)

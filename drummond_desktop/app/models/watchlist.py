@@ -10,9 +10,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from drummond_desktop.app.models.rows import RowsModel
 from drummond_desktop.services.chart_data import WatchRow
 from drummond_desktop.services.report import price_decimals
 
@@ -20,8 +21,6 @@ COLUMNS = ("Symbol", "Last", "Change", "Change %", "DG state")
 _UP = QColor("#26a69a")
 _DOWN = QColor("#ef5350")
 _ERROR = QColor("#ff9800")
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def _num(value: float, decimals: int, sign: bool = False) -> str:
@@ -35,34 +34,18 @@ def _decimals(price: float) -> int:
     return price_decimals(price) if math.isfinite(price) and abs(price) < 1 else 2
 
 
-class WatchlistModel(QAbstractTableModel):
+class WatchlistModel(RowsModel[WatchRow]):
     """One row per symbol, in the order given."""
 
+    COLUMNS = COLUMNS
+
     def __init__(self, codes: Sequence[str] = (), parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[WatchRow] = [WatchRow(c) for c in codes]
+        super().__init__([WatchRow(c) for c in codes], parent)
 
-    # ---------------------------------------------------------------- Qt model interface
+    def cell(self, row: WatchRow, col: int) -> str:
+        return self._text(row, col)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's API
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, col)
+    def extra(self, row: WatchRow, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._colour(row, col)
         if role == Qt.ItemDataRole.ToolTipRole and row.error:
@@ -91,12 +74,6 @@ class WatchlistModel(QAbstractTableModel):
         known = {r.code: r for r in self._rows}
         self.beginResetModel()
         self._rows = [known.get(c, WatchRow(c)) for c in codes]
-        self.endResetModel()
-
-    def set_rows(self, rows: Sequence[WatchRow]) -> None:
-        """Replace every row (a finished watchlist task)."""
-        self.beginResetModel()
-        self._rows = list(rows)
         self.endResetModel()
 
     # ----------------------------------------------------------------------------- helpers

@@ -11,11 +11,9 @@ trouble is shown under the table; the local results stay.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from drummond_desktop.app.models.rows import RowsModel
 from drummond_desktop.services.symbol_search import SearchResult, SearchResults
 
 DEBOUNCE_MS = 250
@@ -43,39 +42,19 @@ COLUMNS = ("Code", "Exchange", "Name", "Type", "Source")
 Index = QModelIndex | QPersistentModelIndex
 
 
-class SearchResultsModel(QAbstractTableModel):
+class SearchResultsModel(RowsModel[SearchResult]):
     """The results of the latest search, one row each, in rank order."""
 
+    COLUMNS = COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: tuple[SearchResult, ...] = ()
+        super().__init__((), parent)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's API
-        return 0 if parent.isValid() else len(self._rows)
+    def cell(self, row: SearchResult, col: int) -> str:
+        return (row.code, row.exchange, row.name, row.type, row.source)[col]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (row.code, row.exchange, row.name, row.type, row.source)[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.ticker
-        return None
-
-    def set_rows(self, rows: Sequence[SearchResult]) -> None:
-        self.beginResetModel()
-        self._rows = tuple(rows)
-        self.endResetModel()
+    def extra(self, row: SearchResult, col: int, role: int) -> Any:
+        return row.ticker if role == Qt.ItemDataRole.ToolTipRole else None
 
     def result(self, row: int) -> SearchResult:
         return self._rows[row]
