@@ -150,7 +150,9 @@ def report(res: dict[str, Any]) -> str:
          "geometric wheel-zoom steps from all bars to the last 200, right-anchored, each a new "
          f"width ({res['zoom_passes']} passes). {res['frames_per_scenario']} frames per "
          "static/pan scenario; "
-         "the first frame of each scenario settles the view and is not timed. Worst = the "
+         "the first frame of each scenario settles the view and is not timed. The variants run "
+         "interleaved frame by frame (frame k of each, then frame k+1), so a noisy spell on the "
+         "shared machine falls on all of them alike. Worst = the "
          "slowest timed frame. *range+fit* and *grab* split the frame median.",
          "* *candles, no grid* is a diagnostic: the candles chart with `showGrid` off.",
          "* other_cores = CPU used by other processes during the row, in cores "

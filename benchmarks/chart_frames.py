@@ -124,24 +124,42 @@ def scenarios(n: int, right: float, frames: int, zoom_passes: int) -> dict[str, 
             "200_static": [(n - 200.5, x1_end)] * frames, "200_pan": pan_200, "zoom": zoom}
 
 
-def run_frames(frame: Callable[[float, float], tuple[float, float]],
-               views: list[tuple[float, float]]) -> dict[str, Any]:
-    frame(*views[0])  # settle the view (not timed)
-    qapp().processEvents()
-    totals, ranges, grabs = [], [], []
-    with other_cores() as oc:
-        for x0, x1 in views:
-            r, g = frame(x0, x1)
-            totals.append(r + g)
-            ranges.append(r)
-            grabs.append(g)
-    qapp().processEvents()
+def _summary(totals: list[float], ranges: list[float], grabs: list[float],
+             oc: Any) -> dict[str, Any]:
     ms = [t * 1e3 for t in totals]
     return {"median_ms": statistics.median(ms), "worst_ms": max(ms),
             "p90_ms": float(np.percentile(ms, 90)), "frames": len(ms),
             "range_fit_median_ms": statistics.median(ranges) * 1e3,
             "grab_median_ms": statistics.median(grabs) * 1e3,
             "other_cores": oc.cores, "steal": oc.steal, "samples_ms": ms}
+
+
+def run_frames(frame: Callable[[float, float], tuple[float, float]],
+               views: list[tuple[float, float]]) -> dict[str, Any]:
+    """One variant on its own (the info rows)."""
+    return run_interleaved({"only": (frame, views)})["only"]
+
+
+def run_interleaved(variants: dict[str, tuple[Callable[[float, float], tuple[float, float]],
+                                              list[tuple[float, float]]]]) -> dict[str, Any]:
+    """Frame k of every variant, then frame k+1 of every variant, ...: a noisy spell on a shared
+    machine lands on all variants alike instead of on whichever ran during it."""
+    for frame, views in variants.values():
+        frame(*views[0])  # settle the view (not timed)
+    qapp().processEvents()
+    rec: dict[str, tuple[list[float], list[float], list[float]]] = {
+        k: ([], [], []) for k in variants}
+    count = min(len(v[1]) for v in variants.values())
+    with other_cores() as oc:
+        for i in range(count):
+            for name, (frame, views) in variants.items():
+                r, g = frame(*views[i])
+                totals, ranges, grabs = rec[name]
+                totals.append(r + g)
+                ranges.append(r)
+                grabs.append(g)
+    qapp().processEvents()
+    return {k: _summary(*v, oc) for k, v in rec.items()}
 
 
 def bench_frames(n: int, frames: int, zoom_passes: int, with_default_ref: bool) -> dict[str, Any]:
@@ -175,11 +193,12 @@ def bench_frames(n: int, frames: int, zoom_passes: int, with_default_ref: bool) 
     builds = {"candles": build_off, "dg": build_on, "line_ref": build_ref}
     sc_names = list(scenarios(n, 0.0, frames, zoom_passes))
     gc.collect()
-    # Round-robin by scenario so a noisy spell hits all variants alike.
+    # Interleaved frame by frame so a noisy spell hits all variants alike.
     for sc in sc_names:
-        for name, _w, right, frame in variants:
-            views = scenarios(n, right, frames, zoom_passes)[sc]
-            timings.setdefault(name, {})[sc] = run_frames(frame, views)
+        runs = {name: (frame, scenarios(n, right, frames, zoom_passes)[sc])
+                for name, _w, right, frame in variants}
+        for name, res in run_interleaved(runs).items():
+            timings.setdefault(name, {})[sc] = res
         app.processEvents()
     # Sanity: the candles item painted aggregated columns zoomed out and candles at 200 bars.
     cw_on.set_x_range(-0.5, n - 0.5 + RIGHT_MARGIN)

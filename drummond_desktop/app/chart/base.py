@@ -5,6 +5,7 @@ while the view is unchanged, else ``draw`` records anew from the visible bars on
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any, cast
@@ -17,8 +18,8 @@ from PySide6 import QtCore, QtGui
 from drummond_desktop.app.chart.bulk import Bulk, DrawList, polyline_segments
 from engine.lod import MinMaxPyramid, ohlc_columns
 
-__all__ = ["Bulk", "ChartItem", "DrawList", "LodCache", "Span", "nan_range", "peak_points",
-           "polyline_segments", "series_columns", "span_of"]
+__all__ = ["Bulk", "ChartItem", "DrawList", "LodCache", "Span", "nan_range", "paint_failed",
+           "peak_points", "polyline_segments", "series_columns", "span_of"]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -154,6 +155,21 @@ def peak_path(y: F64, span: Span) -> QtGui.QPainterPath:
     return cast(QtGui.QPainterPath, pg.arrayToQPath(x, ys, connect="finite"))
 
 
+def paint_failed(item: object, p: QtGui.QPainter, t: QtGui.QTransform) -> None:
+    """An exception must not leave ``paint()``: PySide 6.11 crashes the process while reporting
+    it. Log it (once per item class, with the traceback), restore the painter and draw nothing;
+    the rest of the chart still paints."""
+    name = type(item).__name__
+    if name not in _PAINT_FAILED:
+        _PAINT_FAILED.add(name)
+        log.exception("chart item %s failed to paint; it is left blank", name)
+    p.setTransform(t)
+
+
+_PAINT_FAILED: set[str] = set()
+log = logging.getLogger(__name__)
+
+
 class ChartItem(pg.GraphicsObject):  # type: ignore[misc]
     """Base of every chart item: cached data bounds, pen padding, visible span, y_range."""
 
@@ -186,14 +202,17 @@ class ChartItem(pg.GraphicsObject):  # type: ignore[misc]
     def paint(self, p: QtGui.QPainter, *args: Any) -> None:
         """Replay the cached ``DrawList`` while the view is the same; else ``draw`` anew."""
         t = p.transform()
-        vb = self.getViewBox()
-        size = (vb.width(), vb.height()) if vb is not None else (0.0, 0.0)
-        key = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), *size, Bulk.DEVICE)
-        drawn = self._drawn
-        if drawn is None or drawn.key != key:
-            drawn = self._drawn = DrawList(key, t)
-            self.draw(drawn)
-        drawn.replay(p)
+        try:
+            vb = self.getViewBox()
+            size = (vb.width(), vb.height()) if vb is not None else (0.0, 0.0)
+            key = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), *size, Bulk.DEVICE)
+            drawn = self._drawn
+            if drawn is None or drawn.key != key:
+                drawn = self._drawn = DrawList(key, t)
+                self.draw(drawn)
+            drawn.replay(p)
+        except Exception:  # noqa: BLE001 (must not escape paint(); see paint_failed)
+            paint_failed(self, p, t)
 
     def draw(self, d: DrawList) -> None:
         """Record what the current view shows into ``d`` (subclasses)."""

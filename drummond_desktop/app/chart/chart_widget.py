@@ -151,7 +151,7 @@ class ChartWidget(QtWidgets.QWidget):
                 plot.getAxis(side).setPen(fg)
                 plot.getAxis(side).setTextPen(fg)
         for grid in self.grids.values():
-            grid.set_color(fg, style.grid_alpha)
+            grid.set_color(fg, style.grid_alpha, qcolor(style.background))
         for item in (self.candles, self.vol_item, *self.items.values(),
                      *self.separators.values()):
             item.set_style(style)

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtGui
 
 from drummond_desktop.app.chart.base import F64, ChartItem, DrawList, Range, Span
-from drummond_desktop.app.chart.style import DARK, ChartStyle, qcolor
+from drummond_desktop.app.chart.style import DARK, ChartStyle, dot_sprite, qcolor, sprite_atlas
 from engine.drummond.result import DGResult, State
 
 I64 = npt.NDArray[np.int64]
@@ -52,7 +51,7 @@ class StateStripItem(ChartItem):
         colours = (style.state_undefined, style.state_trend_up, style.state_trend_down,
                    style.state_entrance, style.state_action, style.state_exit,
                    style.state_reversal)
-        self._brushes = [pg.mkBrush(qcolor(c)) for c in colours]
+        self._brushes = [QtGui.QBrush(qcolor(c)) for c in colours]
         self.invalidate()
 
     def set_data(self, result: DGResult) -> None:
@@ -91,7 +90,7 @@ class StateStripItem(ChartItem):
         for code, brush in enumerate(self._brushes):
             m = cat == code
             if m.any():
-                d.rects(None, brush, left[m], 0.0, width[m], 1.0)
+                d.pixel_rects(brush, left[m], 0.0, width[m], 1.0)
 
 
 @dataclass(frozen=True)
@@ -134,12 +133,11 @@ class PatternMarkersItem(ChartItem):
         self.set_style(style)
 
     def set_style(self, style: ChartStyle) -> None:
-        self._pens = {}
-        for k in MARKERS:
-            pen = pg.mkPen(qcolor(getattr(style, k.colour)), width=k.size)
-            pen.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap if k.square
-                            else QtCore.Qt.PenCapStyle.RoundCap)
-            self._pens[k.field] = pen
+        sprites = [dot_sprite(qcolor(getattr(style, k.colour)), k.size, k.square)
+                   for k in MARKERS]
+        self._atlas, lefts = sprite_atlas(sprites)
+        self._source = np.array(lefts)
+        self._side = np.array([float(pm.width()) for pm in sprites])
         self.invalidate()
 
     def set_data(self, result: DGResult) -> None:
@@ -174,10 +172,16 @@ class PatternMarkersItem(ChartItem):
         if span is None:
             return
         py = self.pixelHeight() or 0.0
-        for k in MARKERS:
+        xs, ys, kinds = [], [], []
+        for code, k in enumerate(MARKERS):
             idx = self.visible(k.field, span)
             if not idx.size:
                 continue
             off = k.row * ROW_PX * py
-            y = self._high[idx] + off if k.above else self._low[idx] - off
-            d.points(self._pens[k.field], idx.astype(np.float64), y)
+            xs.append(idx.astype(np.float64))
+            ys.append(self._high[idx] + off if k.above else self._low[idx] - off)
+            kinds.append(np.full(idx.size, code))
+        if xs:  # every kind in one blit from the atlas
+            kind = np.concatenate(kinds)
+            d.sprites(self._atlas, np.concatenate(xs), np.concatenate(ys), self._source[kind],
+                      self._side[kind])

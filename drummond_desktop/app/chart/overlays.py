@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtGui
 
 from drummond_desktop.app.chart.base import (
     F64,
@@ -19,18 +19,18 @@ from drummond_desktop.app.chart.base import (
     Range,
     Span,
     nan_range,
-    peak_points,
     series_columns,
 )
 from drummond_desktop.app.chart.markers import PatternMarkersItem, StateStripItem
 from drummond_desktop.app.chart.projection import LinesItem, ZonesItem
-from drummond_desktop.app.chart.style import DARK, ChartStyle, opaque_over, qcolor
+from drummond_desktop.app.chart.style import DARK, ChartStyle, dot_sprite, opaque_over, qcolor
 from engine.drummond.result import DGResult, State
 
 __all__ = ["CongestionItem", "EnvelopeItem", "LinesItem", "OneOneItem", "PLdotItem",
            "PatternMarkersItem", "StateStripItem", "ZonesItem"]
 
 TICK = 0.35  # half-width of a 1-1 tick, in bars
+TICK_PX = 2.0  # thickness of 1-1 ticks and congestion levels
 DOT_PX = 4.0
 _CONGESTION = np.array([State.CONG_ENTRANCE, State.CONG_ACTION], dtype=np.int8)
 
@@ -70,11 +70,9 @@ class PLdotItem(_SeriesItem):
         super().__init__(style)
 
     def set_style(self, style: ChartStyle) -> None:
-        self._dot_pen = pg.mkPen(qcolor(style.pldot), width=DOT_PX)
-        self._dot_pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-        self._line_pen = pg.mkPen(qcolor(style.pldot, 160), width=1)
-        self._next_pen = pg.mkPen(qcolor(style.pldot_projected), width=DOT_PX + 3)
-        self._next_pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        self._dot = dot_sprite(qcolor(style.pldot), DOT_PX)
+        self._next_dot = dot_sprite(qcolor(style.pldot_projected), DOT_PX + 3)
+        self._line_brush = QtGui.QBrush(qcolor(style.pldot, 160))
         super().set_style(style)
 
     def set_data(self, result: DGResult) -> None:
@@ -95,17 +93,18 @@ class PLdotItem(_SeriesItem):
         span = self.last_span = self.visible_span(self.n_slots)
         if span is None:
             return
-        if self.show_line or span.aggregated:
-            d.polyline(self._line_pen, *peak_points(self.pldot, span, self.lod))
+        if span.aggregated:
+            d.column_ranges(self._line_brush, *series_columns(self.pldot, span, self.lod))
+        elif self.show_line:
+            d.thin_polyline(self._line_brush, *series_columns(self.pldot, span, self.lod)[:2])
         if not span.aggregated:
             x, y, _ = series_columns(self.pldot, span, self.lod)
             ok = np.isfinite(y) & (x < self.n_slots - 1)
-            d.points(self._dot_pen, x[ok], y[ok])
+            d.sprites(self._dot, x[ok], y[ok])
         last = self.n_slots - 1
         if span.i0 <= last < span.i1 and np.isfinite(self.pldot[last]):
-            at = np.array([float(last)]), np.array([float(self.pldot[last])])
-            d.points(self._next_pen, *at)
-            d.points(self._dot_pen, *at)
+            d.sprites(self._next_dot, [float(last)], [float(self.pldot[last])])
+            d.sprites(self._dot, [float(last)], [float(self.pldot[last])])
 
 
 class EnvelopeItem(_SeriesItem):
@@ -117,10 +116,11 @@ class EnvelopeItem(_SeriesItem):
         super().__init__(style)
 
     def set_style(self, style: ChartStyle) -> None:
-        self._pen = pg.mkPen(qcolor(style.envelope), width=1)
         # the band is the lowest item (only the grid is under it): an opaque equivalent of the
         # translucent fill gives the same pixels ~10x cheaper
         self._brush = pg.mkBrush(opaque_over(style.envelope_fill, style.background))
+        self._edge_brush = QtGui.QBrush(qcolor(style.envelope))
+        self._pen = pg.mkPen(qcolor(style.envelope), width=1)
         super().set_style(style)
 
     def set_data(self, result: DGResult) -> None:
@@ -149,28 +149,26 @@ class EnvelopeItem(_SeriesItem):
             return
         if x.size == 1:  # a lone slot: widen it so it shows
             x, top, bot = np.array([x[0] - 0.4, x[0] + 0.4]), np.repeat(top, 2), np.repeat(bot, 2)
+        if x.size > 1 and (x[-1] - x[0]) / (x.size - 1) / (self.pixelWidth() or 1.0) >= 4.0:
+            # wide bars (few vertices): Qt's polygon fill and cosmetic lines are the cheapest
+            d.fill_polygon(self._brush, np.concatenate([x, x[::-1]]),
+                           np.concatenate([top, bot[::-1]]))
+            d.polyline(self._pen, x, top)
+            d.polyline(self._pen, x, bot)
+            return
+        # narrow bars or zoomed out: a polygon this jagged costs 10-100x more to raster
+        d.fill_between(self._brush, x, top, bot, nearest=span.aggregated)
         if span.aggregated:
-            self._fill_columns(d, x, top, bot)
-        else:
-            poly = pg.arrayToQPath(np.concatenate([x, x[::-1]]),
-                                   np.concatenate([top, bot[::-1]]))
-            poly.closeSubpath()
-            brush = self._brush
-            d.call(lambda p: p.fillPath(poly, brush))
-        d.polyline(self._pen, x, top)
-        d.polyline(self._pen, x, bot)
-
-    def _fill_columns(self, d: DrawList, x: F64, top: F64, bot: F64) -> None:
-        """Zoomed out, fill the band as one rect per pixel column (one ``drawRects``): a filled
-        polygon of thousands of vertices costs ~10x more to raster."""
-        half = 0.5 * max(self.pixelWidth() or 0.0, float(np.median(np.diff(x))) if x.size > 1
-                         else 0.0)
-        d.rects(None, self._brush, x - half, top, 2 * half, bot - top)
+            for series in (self.etop, self.ebot):
+                d.column_ranges(self._edge_brush, *series_columns(series, span, self.lod))
+            return
+        d.thin_polyline(self._edge_brush, x, top)
+        d.thin_polyline(self._edge_brush, x, bot)
 
 
 class OneOneItem(_SeriesItem):
-    """1-1 high and low levels as short ticks on each bar (lines when zoomed out, hidden when
-    bars are narrower than ``min_bar_px``)."""
+    """1-1 high and low levels as short ticks on each bar (hidden when bars are narrower than
+    ``min_bar_px``, so never drawn aggregated)."""
 
     min_bar_px = 1.5
 
@@ -180,7 +178,7 @@ class OneOneItem(_SeriesItem):
         super().__init__(style)
 
     def set_style(self, style: ChartStyle) -> None:
-        self._pen = pg.mkPen(qcolor(style.one_one), width=2)
+        self._brush = QtGui.QBrush(qcolor(style.one_one))
         super().set_style(style)
 
     def set_data(self, result: DGResult) -> None:
@@ -198,20 +196,19 @@ class OneOneItem(_SeriesItem):
         span = self.last_span = self.visible_span(self.n_slots)
         if span is None:
             return
-        if span.aggregated:
-            d.polyline(self._pen, *peak_points(self.high, span, self.lod))
-            d.polyline(self._pen, *peak_points(self.low, span, self.lod))
-            return
         x = np.arange(span.i0, span.i1, dtype=np.float64)
         ys = np.concatenate([self.high[span.i0:span.i1], self.low[span.i0:span.i1]])
         xs = np.concatenate([x, x])
         ok = np.isfinite(ys)
-        d.lines(self._pen, xs[ok] - TICK, ys[ok], xs[ok] + TICK, ys[ok])
+        d.hlines(self._brush, xs[ok] - TICK, xs[ok] + TICK, ys[ok], px=TICK_PX)
 
 
 class CongestionItem(_SeriesItem):
     """The dotted line and the block level while in congestion (carried into x = N while the
-    last bar is still in congestion)."""
+    last bar is still in congestion). Like the 1-1 ticks they are per-bar levels: hidden when
+    bars are narrower than ``min_bar_px``, where they would only be a zig-zag over the candles."""
+
+    min_bar_px = 1.5
 
     def __init__(self, style: ChartStyle = DARK) -> None:
         self.dotted: F64 = np.empty(0)
@@ -219,14 +216,8 @@ class CongestionItem(_SeriesItem):
         super().__init__(style)
 
     def set_style(self, style: ChartStyle) -> None:
-        self._dotted_pen = pg.mkPen(qcolor(style.congestion_dotted), width=2,
-                                    style=QtCore.Qt.PenStyle.DotLine)
-        self._block_pen = pg.mkPen(qcolor(style.congestion_block), width=2)
-        # zoomed out (a zig-zag over thousands of columns) the lines are 1 px: Qt rasters 1 px
-        # cosmetic lines on its fast path, wider ones through the stroker (~3x the cost)
-        self._thin_pens = (pg.mkPen(qcolor(style.congestion_block), width=1),
-                           pg.mkPen(qcolor(style.congestion_dotted), width=1,
-                                    style=QtCore.Qt.PenStyle.DotLine))
+        self._dotted_brush = QtGui.QBrush(qcolor(style.congestion_dotted))
+        self._block_brush = QtGui.QBrush(qcolor(style.congestion_block))
         super().set_style(style)
 
     def set_data(self, result: DGResult) -> None:
@@ -248,12 +239,12 @@ class CongestionItem(_SeriesItem):
         span = self.last_span = self.visible_span(self.n_slots)
         if span is None:
             return
-        pens = self._thin_pens if span.aggregated else (self._block_pen, self._dotted_pen)
-        for values, pen in zip((self.block, self.dotted), pens, strict=True):
-            if span.aggregated:
-                d.polyline(pen, *peak_points(values, span, self.lod))
-                continue
+        for values, brush, dotted in ((self.block, self._block_brush, False),
+                                      (self.dotted, self._dotted_brush, True)):
             x = np.arange(span.i0, span.i1, dtype=np.float64)
             y = values[span.i0:span.i1]
             ok = np.isfinite(y)
-            d.lines(pen, x[ok] - 0.5, y[ok], x[ok] + 0.5, y[ok])
+            if dotted:
+                d.dashes(brush, x[ok] - 0.5, x[ok] + 0.5, y[ok], px=TICK_PX)
+            else:
+                d.hlines(brush, x[ok] - 0.5, x[ok] + 0.5, y[ok], px=TICK_PX)

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from drummond_desktop.app.chart.base import ChartItem, DrawList, Range
-from drummond_desktop.app.chart.style import DARK, ChartStyle, Rgba, qcolor
+from drummond_desktop.app.chart.style import DARK, ChartStyle, Rgba, dot_sprite, qcolor
 from engine.drummond.result import DGResult
 from engine.drummond.zones import Zone
 
@@ -63,7 +63,8 @@ class LinesItem(ChartItem):
         colours: dict[str, Rgba] = {"HH": style.line_hh, "LL": style.line_ll,
                                     "LH": style.line_lh, "HL": style.line_hl}
         self._pens = {k: pg.mkPen(qcolor(c), width=1.5) for k, c in colours.items()}
-        self._marks = {k: pg.mkPen(qcolor(c), width=MARK_PX) for k, c in colours.items()}
+        self._marks = {k: dot_sprite(qcolor(c), MARK_PX, square=True) for k, c in colours.items()}
+        self._texts = {k: QtGui.QStaticText(k) for k in colours}
         self.invalidate()
 
     def set_data(self, result: DGResult) -> None:
@@ -87,25 +88,22 @@ class LinesItem(ChartItem):
         return {}
 
     def draw(self, d: DrawList) -> None:
-        d.call(self._paint_lines)
-
-    def _paint_lines(self, p: QtGui.QPainter) -> None:
         for s in self.segments:
-            p.setPen(self._pens[s.name])
-            p.drawLine(QtCore.QPointF(s.x[0], s.y[0]), QtCore.QPointF(s.x[2], s.y[2]))
-            p.setPen(self._marks[s.name])
-            p.drawPoint(QtCore.QPointF(s.x[2], s.y[2]))
-        self._labels(p)
+            d.lines(self._pens[s.name], [s.x[0]], [s.y[0]], [s.x[2]], [s.y[2]])
+            d.sprites(self._marks[s.name], [s.x[2]], [s.y[2]])
+        labels = []
+        for s in self.segments:  # device pixels: the labels keep their size at any zoom
+            xd, yd = d.to_px(s.x[2], s.y[2])
+            at = QtCore.QPointF(float(xd) + MARK_PX, float(yd) - 8.0)
+            labels.append((self._pens[s.name], at, self._texts[s.name]))
+        d.call(lambda p: self._labels(p, labels), device=True)
 
-    def _labels(self, p: QtGui.QPainter) -> None:
-        tr = p.transform()
-        p.save()
-        p.resetTransform()
-        for s in self.segments:
-            at = tr.map(QtCore.QPointF(s.x[2], s.y[2]))
-            p.setPen(self._pens[s.name])
-            p.drawText(at + QtCore.QPointF(MARK_PX, 4.0), s.name)
-        p.restore()
+    @staticmethod
+    def _labels(p: QtGui.QPainter, labels: list[tuple[QtGui.QPen, QtCore.QPointF,
+                                                      QtGui.QStaticText]]) -> None:
+        for pen, at, text in labels:
+            p.setPen(pen)
+            p.drawStaticText(at, text)
 
 
 @dataclass(frozen=True)
@@ -139,7 +137,20 @@ class ZonesItem(ChartItem):
     def set_style(self, style: ChartStyle) -> None:
         self._colours = {"R": style.zone_resistance, "S": style.zone_support,
                          "P": style.zone_inside}
+        self._looks: dict[tuple[str, int, bool], tuple[QtGui.QPen, QtGui.QBrush]] = {}
         self.invalidate()
+
+    def _look(self, b: ZoneBand) -> tuple[QtGui.QPen, QtGui.QBrush]:
+        """The outline and fill of a band, made once per kind, opacity and distance."""
+        key = (b.kind, b.alpha, b.nearby)
+        hit = self._looks.get(key)
+        if hit is None:
+            colour = self._colours.get(b.kind, self._colours["P"])
+            pen = pg.mkPen(qcolor(colour, 230 if b.nearby else 120), width=1)
+            if not b.nearby:
+                pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+            hit = self._looks[key] = (pen, pg.mkBrush(qcolor(colour, b.alpha)))
+        return hit
 
     def set_data(self, result: DGResult, zones: Sequence[Zone]) -> None:
         n = len(result)
@@ -162,19 +173,9 @@ class ZonesItem(ChartItem):
         return {"zones": float(len(self.bands))} if self.bands and i >= self.x0 else {}
 
     def draw(self, d: DrawList) -> None:
-        d.call(self._paint_zones)
-
-    def _paint_zones(self, p: QtGui.QPainter) -> None:
         py = self.pixelHeight() or 0.0
         for b in sorted(self.bands, key=lambda b: b.nearby):
             width = ZONE_SLOTS + (1.0 if b.nearby else 0.0)
             h = max(b.hi - b.lo, 2 * py)  # a one-level zone still shows as a thin band
-            rect = QtCore.QRectF(self.x0, (b.lo + b.hi) / 2 - h / 2, width, h)
-            colour = self._colours.get(b.kind, self._colours["P"])
-            p.setBrush(pg.mkBrush(qcolor(colour, b.alpha)))
-            pen = pg.mkPen(qcolor(colour, 230 if b.nearby else 120), width=1)
-            if not b.nearby:
-                pen.setStyle(QtCore.Qt.PenStyle.DashLine)
-            p.setPen(pen)
-            p.drawRect(rect)
-
+            pen, brush = self._look(b)
+            d.rects(pen, brush, [self.x0], [(b.lo + b.hi) / 2 - h / 2], [width], [h])

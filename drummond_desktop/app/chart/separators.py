@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
-import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from drummond_desktop.app.chart.base import ChartItem, DrawList
 from drummond_desktop.app.chart.style import DARK, ChartStyle, opaque_over
@@ -113,8 +112,8 @@ class SeparatorItem(ChartItem):
         self.set_style(style)
 
     def set_style(self, style: ChartStyle) -> None:
-        self._pen = pg.mkPen(opaque_over((*style.foreground[:3], LINE_ALPHA), style.background))
-        self._pen.setCosmetic(True)
+        self._brush = QtGui.QBrush(opaque_over((*style.foreground[:3], LINE_ALPHA),
+                                               style.background))
         self.invalidate()
 
     def set_breaks(self, breaks: SessionBreaks | None, n: int) -> None:
@@ -148,4 +147,4 @@ class SeparatorItem(ChartItem):
         idx = self.breaks.visible(level, span.i0, span.i1)
         self.last_level, self.last_lines = level, idx
         x = idx.astype(np.float64) - 0.5
-        d.lines(self._pen, x, vr.top(), x, vr.bottom())
+        d.vlines(self._brush, x, vr.top(), vr.bottom())

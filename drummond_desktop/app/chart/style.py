@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 Rgba = tuple[int, int, int, int]
 
@@ -108,3 +109,47 @@ LIGHT = replace(
 )
 
 THEMES: dict[str, ChartStyle] = {"dark": DARK, "light": LIGHT}
+
+
+_SPRITES: dict[tuple[int, float, bool], QtGui.QPixmap] = {}
+
+
+def dot_sprite(colour: QtGui.QColor, diameter: float, square: bool = False) -> QtGui.QPixmap:
+    """A round (or square) dot of ``diameter`` px, antialiased, on a transparent pixmap: drawn
+    once per colour and size, then blitted per point (``DrawList.sprites``)."""
+    key = (colour.rgba(), float(diameter), square)
+    hit = _SPRITES.get(key)
+    if hit is not None:
+        return hit
+    side = math.ceil(diameter) + 2
+    pm = QtGui.QPixmap(side, side)
+    pm.fill(QtCore.Qt.GlobalColor.transparent)
+    p = QtGui.QPainter(pm)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, not square)
+    p.setPen(QtCore.Qt.PenStyle.NoPen)
+    p.setBrush(colour)
+    rect = QtCore.QRectF((side - diameter) / 2, (side - diameter) / 2, diameter, diameter)
+    if square:
+        p.drawRect(rect)
+    else:
+        p.drawEllipse(rect)
+    p.end()
+    _SPRITES[key] = pm
+    return pm
+
+
+def sprite_atlas(sprites: list[QtGui.QPixmap]) -> tuple[QtGui.QPixmap, list[float]]:
+    """The sprites side by side in one pixmap, and the left edge of each: one
+    ``drawPixmapFragments`` then draws points of every kind."""
+    width = sum(pm.width() for pm in sprites)
+    height = max((pm.height() for pm in sprites), default=1)
+    atlas = QtGui.QPixmap(max(width, 1), height)
+    atlas.fill(QtCore.Qt.GlobalColor.transparent)
+    p = QtGui.QPainter(atlas)
+    lefts, x = [], 0
+    for pm in sprites:
+        p.drawPixmap(x, (height - pm.height()) // 2, pm)
+        lefts.append(float(x))
+        x += pm.width()
+    p.end()
+    return atlas, lefts
