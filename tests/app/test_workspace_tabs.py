@@ -137,6 +137,32 @@ def test_watchlists_edit_and_persist_across_a_restart(qtbot, session):
         assert [w.name for w in store.watchlists.all()] == [DEMO_LIST]
 
 
+def test_watchlist_rows_reorder_by_keyboard_and_menu_and_the_order_persists(qtbot, session):
+    start, stop = session
+    ws = start(restore=False)
+    codes = list(demo.daily_codes())
+    table = ws.window.watchlist.table
+    table.selectRow(2)
+    qtbot.keyClick(table, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    moved = [codes[0], codes[2], codes[1], *codes[3:]]
+    assert ws.window.watchlist_model.codes() == moved
+    assert ws.window.watchlist.selected_code() == codes[2]  # the moved row stays selected
+    qtbot.keyClick(table, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)  # at the top
+    top = [codes[2], codes[0], codes[1], *codes[3:]]
+    assert ws.window.watchlist_model.codes() == top
+    table.selectRow(0)
+    ws.window.watchlist.move_down_action.trigger()
+    final = [codes[0], codes[2], codes[1], *codes[3:]]
+    assert ws.window.watchlist_model.codes() == final
+    _wait_idle(qtbot, ws)
+    stop(ws)
+    again = start(restore=False)
+    assert again.watchlists.lists[0].symbols == tuple(final)
+    assert again.window.watchlist_model.codes() == final
+    stop(again)
+
+
 def test_duplicate_list_names_are_refused_where_the_user_acted(qtbot, session):
     start, _stop = session
     ws = start(restore=False)

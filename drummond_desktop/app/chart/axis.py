@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 
 DAY = 86_400
+LABEL_GAP_PX = 10.0  # free space kept between two date labels
 
 # (minimum seconds between ticks, strftime format): the first that fits wins.
 FORMATS: tuple[tuple[float, str], ...] = (
@@ -29,6 +30,17 @@ def label_format(seconds_per_tick: float, intraday: bool) -> str:
         if seconds_per_tick >= limit:
             return fmt if intraday or limit >= DAY else "%d %b %y"
     return FORMATS[-1][1]
+
+
+def drop_overlapping(text_specs: list[Any], gap: float) -> list[Any]:
+    """``(rect, flags, text)`` specs without the ones closer than ``gap`` px to an earlier kept
+    one (greedy, in the given order)."""
+    kept: list[Any] = []
+    for spec in text_specs:
+        r = spec[0].adjusted(-gap / 2, 0, gap / 2, 0)
+        if all(not r.intersects(k[0].adjusted(-gap / 2, 0, gap / 2, 0)) for k in kept):
+            kept.append(spec)
+    return kept
 
 
 class CachedTicksAxis(pg.AxisItem):  # type: ignore[misc]
@@ -80,6 +92,17 @@ class BarIndexAxis(CachedTicksAxis):
         levels = super().tickSpacing(minVal, maxVal, size)
         kept = [(max(s, 1.0), off) for s, off in levels if s >= 1.0]
         return kept or [(1.0, 0.0)]
+
+    def generateDrawSpecs(self, p: Any) -> Any:  # noqa: N802 (pyqtgraph API)
+        """pyqtgraph's specs with overlapping labels dropped: it always draws every label of
+        the major level, so in a narrow pane long date labels ("21 Nov 14:30") ran together.
+        Labels are kept in pyqtgraph's order (major level first) when they leave
+        ``LABEL_GAP_PX`` to every label already kept."""
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        axis_spec, tick_specs, text_specs = specs
+        return axis_spec, tick_specs, drop_overlapping(text_specs, LABEL_GAP_PX)
 
     def tickStrings(self, values: list[float], scale: float,  # noqa: N802
                     spacing: float) -> list[str]:

@@ -181,6 +181,28 @@ class DrawList:
         self._int_rects(brush, left, top, np.maximum(right - left, 1.0),
                         np.maximum(bottom - top, 1.0))
 
+    def pixel_rects_by_code(self, brushes: list[QtGui.QBrush], code: npt.NDArray[np.int8],
+                            x: npt.ArrayLike, y: npt.ArrayLike, w: npt.ArrayLike,
+                            h: npt.ArrayLike) -> None:
+        """``pixel_rects`` of many colours: rect ``i`` in ``brushes[code[i]]``, mapped once."""
+        if not self.snaps:
+            for c, brush in enumerate(brushes):
+                m = code == c
+                if m.any():
+                    self.rects(None, brush, *(np.broadcast_to(a, m.shape)[m]
+                                              for a in (x, y, w, h)))
+            return
+        xa, ya = self.to_px(x, y)
+        xb, yb = self.to_px(np.add(x, w), np.add(y, h))
+        left, top = np.rint(np.minimum(xa, xb)), np.rint(np.minimum(ya, yb))
+        width = np.maximum(np.rint(np.maximum(xa, xb)) - left, 1.0)
+        height = np.maximum(np.rint(np.maximum(ya, yb)) - top, 1.0)
+        left, top, width, height = np.broadcast_arrays(left, top, width, height)
+        for c, brush in enumerate(brushes):
+            m = code == c
+            if m.any():
+                self._int_rects(brush, left[m], top[m], width[m], height[m])
+
     def vlines(self, brush: QtGui.QBrush, x: npt.ArrayLike, y0: npt.ArrayLike,
                y1: npt.ArrayLike) -> None:
         """1-px vertical lines from ``y0`` to ``y1`` (both ends included) at ``x``."""

@@ -82,15 +82,11 @@ class StateStripItem(ChartItem):
         if span is None:
             return
         left, width, cat = self.cells(span)
-        if span.aggregated:  # runs of one state: one rect per run, not per pixel column
-            run = np.flatnonzero(np.diff(cat, prepend=-1))
-            right = left + width
-            left, cat = left[run], cat[run]
-            width = np.append(right[run[1:] - 1], right[-1]) - left
-        for code, brush in enumerate(self._brushes):
-            m = cat == code
-            if m.any():
-                d.pixel_rects(brush, left[m], 0.0, width[m], 1.0)
+        run = np.flatnonzero(np.diff(cat, prepend=-1))  # one rect per run of one state
+        right = left + width
+        left, cat = left[run], cat[run]
+        width = np.append(right[run[1:] - 1], right[-1]) - left
+        d.pixel_rects_by_code(self._brushes, cat, left, 0.0, width, 1.0)
 
 
 @dataclass(frozen=True)

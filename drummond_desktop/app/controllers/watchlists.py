@@ -86,6 +86,7 @@ class WatchlistsController(QObject):
         panel = window.watchlist
         panel.list_chosen.connect(self.choose)
         panel.remove_requested.connect(self.remove_symbol)
+        panel.move_requested.connect(self.move_symbol)
         panel.new_list_action.triggered.connect(self._on_new_list)
         panel.rename_list_action.triggered.connect(self._on_rename_list)
         panel.delete_list_action.triggered.connect(self._on_delete_list)
@@ -183,6 +184,21 @@ class WatchlistsController(QObject):
         current = self.current
         if current is not None and code in current.symbols:
             self._set_symbols(current, tuple(c for c in current.symbols if c != code))
+
+    @Slot(str, int)
+    def move_symbol(self, code: str, delta: int) -> None:
+        """Move ``code`` ``delta`` rows (clamped to the list) and keep it selected."""
+        current = self.current
+        if current is None or code not in current.symbols:
+            return
+        symbols = list(current.symbols)
+        i = symbols.index(code)
+        j = min(max(i + delta, 0), len(symbols) - 1)
+        if i == j:
+            return
+        symbols.insert(j, symbols.pop(i))
+        self._set_symbols(current, tuple(symbols))
+        self.window.watchlist.select(code)
 
     def _set_symbols(self, current: Watchlist, symbols: tuple[str, ...]) -> None:
         self.lists[self.index] = replace(current, symbols=symbols)

@@ -54,11 +54,13 @@ class WatchlistPanel(QWidget):
 
     ``symbol_activated`` when the user picks a row; ``list_chosen(index)`` when they switch
     lists; the edit actions (``new_list_action``…) are triggered here and handled by the
-    ``WatchlistsController``; Delete removes the selected row (``remove_requested``)."""
+    ``WatchlistsController``; Delete removes the selected row (``remove_requested``) and
+    Ctrl+Up / Ctrl+Down move it (``move_requested(code, -1 | +1)``)."""
 
     symbol_activated = Signal(str)
     list_chosen = Signal(int)
     remove_requested = Signal(str)
+    move_requested = Signal(str, int)
 
     def __init__(self, model: WatchlistModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,12 +75,18 @@ class WatchlistPanel(QWidget):
         self.add_symbol_action = menu.addAction("Add symbol…")
         self.add_current_action = menu.addAction("Add the chart's symbol")
         self.remove_action = menu.addAction("Remove selected")
+        self.move_up_action = menu.addAction("Move up")
+        self.move_up_action.setShortcut("Ctrl+Up")
+        self.move_down_action = menu.addAction("Move down")
+        self.move_down_action.setShortcut("Ctrl+Down")
         menu.addSeparator()
         self.new_list_action = menu.addAction("New list…")
         self.rename_list_action = menu.addAction("Rename list…")
         self.delete_list_action = menu.addAction("Delete list")
         self.edit_button.setMenu(menu)
         self.remove_action.triggered.connect(self._on_remove_triggered)
+        self.move_up_action.triggered.connect(lambda: self._on_move(-1))
+        self.move_down_action.triggered.connect(lambda: self._on_move(1))
         self.table = self._make_table(model)
         top = QHBoxLayout()
         top.setContentsMargins(2, 2, 2, 2)
@@ -126,11 +134,21 @@ class WatchlistPanel(QWidget):
         return self.model.code_at(row) if 0 <= row < self.model.rowCount() else ""
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if (obj is self.table and event.type() == QEvent.Type.KeyPress
-                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Delete):
-            self._on_remove_triggered()
-            return True
+        if obj is self.table and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent):
+            key, ctrl = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            if key == Qt.Key.Key_Delete:
+                self._on_remove_triggered()
+                return True
+            if ctrl and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self._on_move(-1 if key == Qt.Key.Key_Up else 1)
+                return True
         return super().eventFilter(obj, event)
+
+    def _on_move(self, delta: int) -> None:
+        code = self.selected_code()
+        if code:
+            self.move_requested.emit(code, delta)
 
     @Slot()
     def _on_remove_triggered(self) -> None:
