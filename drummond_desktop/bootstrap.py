@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 if TYPE_CHECKING:
     from drummond_desktop.core.secrets import SecretStore
@@ -56,10 +56,14 @@ class AppContext:
     def market_store(self) -> MarketStore:
         return self._once("store", self._open_market_store)
 
+    def market_db_url(self) -> str | None:
+        """The market database URL in force (None: the embedded SQLite file)."""
+        return self.db_url or self.settings().market_db_url
+
     def database_label(self) -> str:
         """The market database for the status bar: the embedded file or the server (host and
         database, never a password)."""
-        url = self.db_url or self.settings().market_db_url
+        url = self.market_db_url()
         if not url:
             return "embedded SQLite"
         if url.startswith("sqlite"):  # a --db-url to another SQLite file
@@ -69,7 +73,7 @@ class AppContext:
     def _open_market_store(self) -> MarketStore:
         from drummond_desktop.store import open_market_store
 
-        store = open_market_store(self.db_url or self.settings().market_db_url)
+        store = open_market_store(self.market_db_url())
         # The one place the front ends hear about a recovered file or a schema upgrade.
         if store.notice is not None:
             log.warning("%s", store.notice.user_message)
@@ -138,7 +142,10 @@ def cli_main(argv: list[str] | None = None) -> int:
     """Entry point of ``drummond``: warnings (retries, recoveries) to stderr, redacted."""
     from drummond_desktop import cli
     from drummond_desktop.core.log_setup import configure_logging
+    from drummond_desktop.core.paths import numba_cache_dir
 
+    # The command line compiles kernels too: into the same per-user cache as the window.
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(numba_cache_dir()))
     configure_logging("WARNING")
     return cli.main(argv)
 
@@ -157,6 +164,10 @@ def desktop_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db-url", metavar="URL", help="market database (default: settings)")
     parser.add_argument("--screenshot", metavar="PATH", type=Path,
                         help="load and draw the chart, save a PNG of the window, exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (resources, engine kernels, both "
+                             "databases, an offscreen chart, the keyring), print one line "
+                             "per check and exit: 0 only when every check passed")
     parser.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
     return parser
 
@@ -173,9 +184,29 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging("WARNING")
     ctx = AppContext(db_url=args.db_url)
     try:
+        if args.self_test:
+            return run_self_test(ctx)
         return _run_desktop(args, ctx)
     finally:
         ctx.close()
+
+
+def run_self_test(ctx: AppContext, out: TextIO | None = None) -> int:
+    """``--self-test`` and ``drummond self-test``: the lines go to ``out`` (default stdout);
+    returns 0 only when every check passed. The chart check belongs to the app layer, which only
+    this composition root may import, so it is handed to ``selftest`` from here."""
+    from drummond_desktop import selftest
+    from drummond_desktop.app.selftest_chart import check_chart
+    from drummond_desktop.core.paths import numba_cache_dir, user_log_dir
+
+    # main() has done this already; `drummond self-test` has not (numba is not loaded yet).
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(numba_cache_dir()))
+    if out is None and sys.stdout is None:
+        # A windowed build (Windows, no console) has no stdout: the lines go to a file instead.
+        report = user_log_dir() / "self-test.txt"
+        with report.open("w", encoding="utf-8") as stream:
+            return selftest.run(ctx, stream, check_chart)
+    return selftest.run(ctx, out if out is not None else sys.stdout, check_chart)
 
 
 def _database_label(ctx: AppContext, demo: bool) -> str:

@@ -8,6 +8,7 @@
     drummond export bars SYM [--interval 1d] [--adjust none|splits|all] --out FILE.csv
     drummond data coverage | drummond data quota [--online]
     drummond key set [--stdin] | drummond key clear | drummond key status
+    drummond self-test [--db-url URL]       (the same checks as ``drummond-desktop --self-test``)
     drummond --version
 
 Market-data commands take ``--db-url URL`` (PostgreSQL); otherwise ``DRUMMOND_MARKET_DB_URL``,
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from drummond_desktop import __version__, cli_keys, cli_market
-from drummond_desktop.bootstrap import AppContext
+from drummond_desktop.bootstrap import AppContext, run_self_test
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.feeds import demo
 from drummond_desktop.services.analysis import (
@@ -94,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.set_defaults(run=_cmd_demo)
     cli_market.add_commands(sub, db)
     cli_keys.add_commands(sub)
+    self_test = sub.add_parser(
+        "self-test", parents=[db], help="check this installation, one line per check",
+        description="Resources, engine kernels against the golden vectors, both databases, an "
+                    "offscreen chart and the keyring: one PASS/FAIL line each; exit 0 only when "
+                    "every check passed (the same as `drummond-desktop --self-test`).")
+    self_test.set_defaults(run=_cmd_self_test)
     return parser
 
 
@@ -182,6 +189,10 @@ def _cmd_analyze(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
 def _cmd_demo(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
     _emit(demo_text(ctx.analysis(), args.symbol, as_json=args.json), out)
     return EXIT_OK
+
+
+def _cmd_self_test(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
+    return run_self_test(ctx, out)
 
 
 def demo_text(service: AnalysisService, code: str | None = None, *, as_json: bool = False

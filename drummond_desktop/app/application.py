@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -30,12 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from drummond_desktop import __version__
+from drummond_desktop.core.paths import resource_path
 
 log = logging.getLogger(__name__)
 
 ORGANIZATION = "Drummond Desktop"
 APPLICATION = "drummond-desktop"
 DISPLAY_NAME = "Drummond Desktop"
+WINDOW_ICON = ("icons", "drummond-desktop.png")
 
 
 def create_qapp(argv: Sequence[str] | None = None) -> QApplication:
@@ -48,7 +50,21 @@ def create_qapp(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(DISPLAY_NAME)
     app.setApplicationVersion(__version__)
     app.setStyle("Fusion")
+    # Wayland ignores window icons: the compositor shows the icon of the .desktop entry of
+    # this name (the .deb installs drummond-desktop.desktop).
+    app.setDesktopFileName(APPLICATION)
+    _set_window_icon(app)
     return app
+
+
+def _set_window_icon(app: QApplication) -> None:
+    """Every window's title-bar/taskbar icon; a missing file costs the icon, not the start."""
+    try:
+        path = resource_path(*WINDOW_ICON)
+    except FileNotFoundError as exc:
+        log.warning("no window icon: %s", exc)
+        return
+    app.setWindowIcon(QIcon(str(path)))
 
 
 class GuiGarbageCollector(QObject):

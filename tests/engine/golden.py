@@ -1,40 +1,21 @@
-"""The spec's worked example (drummond-geometry.md §C), parsed from its machine-readable copy."""
+"""The spec's worked example (drummond-geometry.md §C) for the tests.
+
+The ten bars, the C1/C2 table and its parsing live in ``engine/golden.py`` (the app's
+``--self-test`` checks its kernels against them too); this module re-exports them and adds what
+only tests need: the §C3-§C6 vectors and a CSV writer.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from engine import Bars
+from engine.golden import C1_C2_CSV, C1_OOD, C1_SLOPE, bars, table
 
-# §C2 "Machine-readable copy of C1/C2 for tests", verbatim.
-C1_C2_CSV = """\
-t,O,H,L,C,PL,ETop,EBot,AR3,OOH,OOL,side,state,tdir,prior_dir,dotted,block,conf_lo,conf_hi
-0,99,102,98,100,,,,,,,,0,0,0,,,,
-1,100,104,99,103,,,,,102,98,,0,0,0,,,,
-2,103,106,101,105,,,,,105,100,,0,0,0,,,,
-3,105,108,103,107,102,314/3,100,14/3,107,102,1,3,0,0,,,,
-4,107,110,105,109,104,107,102,5,109,104,1,3,0,0,,,,
-5,109,110,107,110,106,109,104,5,111,106,1,1,1,0,,,,
-6,109,110,104,107,323/3,331/3,106,13/3,111,108,-1,2,0,1,110,104,104,110
-7,106,110,105,109,108,332/3,106,14/3,110,104,1,3,0,1,110,104,104,110
-8,109,109,102,104,108,332/3,106,14/3,111,106,-1,3,0,1,110,104,102,110
-9,104,106,101,102,320/3,329/3,311/3,6,108,101,-1,3,0,1,110,104,101,110
-next,,,,,316/3,108,307/3,17/3,105,100,,,,,,,,
-"""
-
-
-def _num(text: str) -> float:
-    return float(Fraction(text)) if text else float("nan")
-
-
-def table() -> dict[str, np.ndarray]:
-    rows = list(csv.DictReader(io.StringIO(C1_C2_CSV)))
-    return {col: np.array([_num(r[col]) for r in rows]) for col in rows[0] if col != "t"}
+__all__ = ["C1_C2_CSV", "C1_OOD", "C1_SLOPE", "C3", "C4", "C5", "C5_AREAS", "C6", "C6_CONTINUED",
+           "C6_PRIOR", "bars", "sides", "table", "write_yahoo_csv"]
 
 
 def write_yahoo_csv(path: Path) -> Path:
@@ -45,18 +26,6 @@ def write_yahoo_csv(path: Path) -> Path:
     path.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n" + "\n".join(rows) + "\n")
     return path
 
-
-def bars() -> Bars:
-    g = table()
-    n = 10
-    return Bars.from_arrays(np.arange(n) * 86_400, g["O"][:n], g["H"][:n], g["L"][:n],
-                            g["C"][:n])
-
-
-# §C1 columns the machine-readable copy leaves out: slope and the 1-1 dot (length N+1).
-C1_SLOPE = [None, None, None, None, 2, 2, Fraction(5, 3), Fraction(1, 3), 0, Fraction(-4, 3),
-            Fraction(-4, 3)]
-C1_OOD = [None, 100, 102, 104, 106, 108, 109, 107, 108, 105, 103]
 
 # §C3 pattern flags for bars 3..9 (T/F as printed).
 C3 = {
