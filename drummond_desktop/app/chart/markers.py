@@ -45,6 +45,7 @@ class StateStripItem(ChartItem):
     def __init__(self, style: ChartStyle = DARK) -> None:
         super().__init__()
         self.categories: I8 = np.zeros(0, dtype=np.int8)
+        self._run_start: I64 = np.zeros(0, dtype=np.int64)
         self.set_style(style)
 
     def set_style(self, style: ChartStyle) -> None:
@@ -56,6 +57,7 @@ class StateStripItem(ChartItem):
 
     def set_data(self, result: DGResult) -> None:
         self.categories = state_categories(result.state, result.trend_dir)
+        self._run_start = np.flatnonzero(np.diff(self.categories, prepend=-1)).astype(np.int64)
         n = len(result)
         self._set_bounds((-0.5, n - 0.5) if n else None, (0.0, 1.0) if n else None)
 
@@ -81,12 +83,26 @@ class StateStripItem(ChartItem):
         span = self.last_span = self.visible_span(self.categories.shape[0])
         if span is None:
             return
-        left, width, cat = self.cells(span)
-        run = np.flatnonzero(np.diff(cat, prepend=-1))  # one rect per run of one state
-        right = left + width
-        left, cat = left[run], cat[run]
-        width = np.append(right[run[1:] - 1], right[-1]) - left
+        if span.aggregated:
+            left, width, cat = self.cells(span)
+            run = np.flatnonzero(np.diff(cat, prepend=-1))  # one rect per run of one state
+            right = left + width
+            left, cat = left[run], cat[run]
+            width = np.append(right[run[1:] - 1], right[-1]) - left
+        else:
+            left, width, cat = self.runs(span)
         d.pixel_rects_by_code(self._brushes, cat, left, 0.0, width, 1.0)
+
+    def runs(self, span: Span) -> tuple[F64, F64, I8]:
+        """``(left, width, category)`` of the runs of one state over the span's bars, from the
+        runs found once in ``set_data``."""
+        a = int(np.searchsorted(self._run_start, span.i0, side="right")) - 1
+        b = int(np.searchsorted(self._run_start, span.i1, side="left"))
+        start = self._run_start[max(a, 0):b].copy()
+        end = np.append(start[1:], span.i1)
+        start[0] = max(start[0], span.i0)
+        return (start - 0.5).astype(np.float64), (end - start).astype(np.float64), \
+            self.categories[start]
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,8 @@ class PatternMarkersItem(ChartItem):
     def __init__(self, style: ChartStyle = DARK) -> None:
         super().__init__()
         self.indices: dict[str, I64] = {}
+        self._bars: I64 = np.zeros(0, dtype=np.int64)
+        self._kinds: I64 = np.zeros(0, dtype=np.int64)
         self._high: F64 = np.empty(0)
         self._low: F64 = np.empty(0)
         self.set_style(style)
@@ -138,46 +156,34 @@ class PatternMarkersItem(ChartItem):
 
     def set_data(self, result: DGResult) -> None:
         self.indices = {k.field: np.flatnonzero(getattr(result, k.field)) for k in MARKERS}
+        # every flag of every kind in one bar-sorted array: a frame is one searchsorted
+        bars = np.concatenate([self.indices[k.field] for k in MARKERS])
+        kinds = np.concatenate([np.full(self.indices[k.field].size, c, dtype=np.int64)
+                                for c, k in enumerate(MARKERS)])
+        order = np.argsort(bars, kind="stable")
+        self._bars, self._kinds = bars[order], kinds[order]
         self._high, self._low = result.bars.high, result.bars.low
         n = len(result)
         yb = (float(self._low.min()), float(self._high.max())) if n else None
         self._set_bounds((-0.5, n - 0.5) if n else None, yb)
 
     def info(self, i: int) -> dict[str, float]:
-        out = {}
-        for k in MARKERS:
-            idx = self.indices.get(k.field)
-            if idx is not None and idx.size:
-                j = int(np.searchsorted(idx, i))
-                if j < idx.size and idx[j] == i:
-                    out[k.field] = 1.0
-        return out
-
-    def visible(self, field: str, span: Span) -> I64:
-        """The flagged bars of ``field`` in the span, at most one per pixel column."""
-        idx = self.indices.get(field, np.empty(0, dtype=np.int64))
-        a, b = np.searchsorted(idx, [span.i0, span.i1])
-        idx = idx[a:b]
-        if span.aggregated and idx.size:
-            col = ((idx - span.i0) * span.ncols) // span.count
-            idx = idx[np.flatnonzero(np.diff(col, prepend=-1))]
-        return idx
+        a, b = np.searchsorted(self._bars, [i, i + 1])
+        return {MARKERS[int(c)].field: 1.0 for c in self._kinds[a:b]}
 
     def draw(self, d: DrawList) -> None:
+        """Never aggregated (``min_bar_px``): every flagged bar in view, one blit of the atlas."""
         span = self.last_span = self.visible_span(self._high.shape[0])
         if span is None:
             return
-        py = self.pixelHeight() or 0.0
-        xs, ys, kinds = [], [], []
-        for code, k in enumerate(MARKERS):
-            idx = self.visible(k.field, span)
-            if not idx.size:
-                continue
-            off = k.row * ROW_PX * py
-            xs.append(idx.astype(np.float64))
-            ys.append(self._high[idx] + off if k.above else self._low[idx] - off)
-            kinds.append(np.full(idx.size, code))
-        if xs:  # every kind in one blit from the atlas
-            kind = np.concatenate(kinds)
-            d.sprites(self._atlas, np.concatenate(xs), np.concatenate(ys), self._source[kind],
-                      self._side[kind])
+        a, b = np.searchsorted(self._bars, [span.i0, span.i1])
+        if a == b:
+            return
+        idx, kind = self._bars[a:b], self._kinds[a:b]
+        off = _ROWS[kind] * ROW_PX * (self.pixelHeight() or 0.0)
+        y = np.where(_ABOVE[kind], self._high[idx] + off, self._low[idx] - off)
+        d.sprites(self._atlas, idx.astype(np.float64), y, self._source[kind], self._side[kind])
+
+
+_ROWS = np.array([k.row for k in MARKERS], dtype=np.float64)
+_ABOVE = np.array([k.above for k in MARKERS], dtype=bool)

@@ -89,6 +89,11 @@ def test_state_strip_and_markers(qtbot, golden_dg):
     strip.set_data(result)
     left, width, codes = strip.cells(Span(0, 10, 1000))
     assert left[0] == -0.5 and width.sum() == 10 and codes.tolist() == cat.tolist()
+    for span in (Span(0, 10, 1000), Span(3, 8, 1000), Span(6, 7, 1000)):
+        left, width, codes = strip.runs(span)  # the same bars, one rect per run of a state
+        assert left[0] == span.i0 - 0.5 and width.sum() == span.count
+        assert np.repeat(codes, width.astype(int)).tolist() == cat[span.i0:span.i1].tolist()
+        assert (np.diff(codes) != 0).all()
     left, width, codes = strip.cells(Span(0, 10, 3))
     assert width.sum() == 10 and codes.tolist() == cat[column_last_bars(Span(0, 10, 3))].tolist()
     marks = PatternMarkersItem()
@@ -96,4 +101,6 @@ def test_state_strip_and_markers(qtbot, golden_dg):
     for k in MARKERS:
         np.testing.assert_array_equal(marks.indices[k.field],
                                       np.flatnonzero(getattr(result, k.field)))
+    for i in range(len(result)):  # the merged per-bar index answers the readout per bar
+        assert marks.info(i) == {k.field: 1.0 for k in MARKERS if getattr(result, k.field)[i]}
     assert result.state[9] == State.CONG_ACTION
