@@ -341,6 +341,23 @@ class DrawList:
         lo, hi = np.floor(np.minimum(yd, nxt)), np.floor(np.maximum(yd, nxt))
         self._int_rects(brush, cols, lo, np.ones(1), hi - lo + 1.0)
 
+    def image_row(self, argb: npt.NDArray[np.uint32], x0: float, x1: float, y0: float,
+                  y1: float) -> None:
+        """One row of ARGB32 pixels stretched over the rect ``x0..x1`` by ``y0..y1`` without
+        smoothing: many coloured cells in one ``drawImage`` (rects of several colours would
+        need one call per colour)."""
+        if argb.size == 0:
+            return
+        row = np.ascontiguousarray(argb, dtype=np.uint32).reshape(1, -1)
+        img = QtGui.QImage(row.data, row.shape[1], 1, row.shape[1] * 4,
+                           QtGui.QImage.Format.Format_ARGB32)
+        (xa, xb), (ya, yb) = self.to_px([x0, x1], [y0, y1])
+        target = QtCore.QRectF(min(xa, xb), min(ya, yb), abs(xb - xa), abs(yb - ya))
+
+        def draw(p: QtGui.QPainter, img: QtGui.QImage = img, keep: object = row) -> None:
+            p.drawImage(target, img)  # ``keep``: the pixels QImage borrows live with the op
+        self.call(draw, device=True)
+
     def sprites(self, pixmap: QtGui.QPixmap, x: npt.ArrayLike, y: npt.ArrayLike,
                 source_left: npt.ArrayLike = 0.0, size: npt.ArrayLike | None = None) -> None:
         """``pixmap`` centred on each point, one ``drawPixmapFragments``. With an atlas

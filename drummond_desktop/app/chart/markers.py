@@ -53,6 +53,7 @@ class StateStripItem(ChartItem):
                    style.state_entrance, style.state_action, style.state_exit,
                    style.state_reversal)
         self._brushes = [QtGui.QBrush(qcolor(c)) for c in colours]
+        self._argb = np.array([qcolor(c).rgba() for c in colours], dtype=np.uint32)
         self.invalidate()
 
     def set_data(self, result: DGResult) -> None:
@@ -83,15 +84,11 @@ class StateStripItem(ChartItem):
         span = self.last_span = self.visible_span(self.categories.shape[0])
         if span is None:
             return
-        if span.aggregated:
-            left, width, cat = self.cells(span)
-            run = np.flatnonzero(np.diff(cat, prepend=-1))  # one rect per run of one state
-            right = left + width
-            left, cat = left[run], cat[run]
-            width = np.append(right[run[1:] - 1], right[-1]) - left
+        if span.aggregated:  # each pixel column shows the state its last bar ends on
+            cat = self.categories[column_last_bars(span)]
         else:
-            left, width, cat = self.runs(span)
-        d.pixel_rects_by_code(self._brushes, cat, left, 0.0, width, 1.0)
+            cat = self.categories[span.i0:span.i1]
+        d.image_row(self._argb[cat], span.i0 - 0.5, span.i1 - 0.5, 0.0, 1.0)
 
     def runs(self, span: Span) -> tuple[F64, F64, I8]:
         """``(left, width, category)`` of the runs of one state over the span's bars, from the

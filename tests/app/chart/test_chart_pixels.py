@@ -173,3 +173,37 @@ def test_atlas_sprites_pick_each_points_glyph(qtbot):
     assert QtGui.QColor(img.pixel(20, 30)) == RED and QtGui.QColor(img.pixel(60, 30)) == blue
     assert QtGui.QColor(img.pixel(63, 30)) == blue  # the big glyph's full width, not clipped
     assert QtGui.QColor(img.pixel(23, 30)) != RED  # the small one stays small
+
+
+@pytest.mark.parametrize("bars_in_view", [60, 5_000])
+def test_state_strip_shows_each_bars_state_colour(make_chart, bars_in_view):
+    """Per bar (zoomed in) or per pixel column (zoomed out), the strip's pixels carry the
+    colour of the state the bar (or the column's last bar) is in."""
+    from drummond_desktop.app.chart.markers import column_last_bars
+    from engine.drummond import analyze
+    from tests.app.chart.conftest import synthetic_bars
+
+    w = make_chart(900, 500)
+    bars = synthetic_bars(20_000, seed=4, step=60)
+    w.set_data(bars, analyze(bars))
+    w.set_x_range(10_000 - 0.5, 10_000 + bars_in_view - 0.5)
+    img = w.view.grab().toImage()
+    strip = w.items["state"]
+    palette = [int(c) & 0xFFFFFF for c in strip._argb]
+    vb = w.strip.getViewBox()
+    span = strip.last_span
+    assert span is not None and span.aggregated == (bars_in_view > 900)
+    cat = strip.categories
+    first, last = 10_000, 10_000 + bars_in_view - 1  # the bars whose centres are in view
+    picks = (range(first, last + 1, max(1, bars_in_view // 40)) if not span.aggregated
+             else column_last_bars(span)[5:-5:40])
+    checked = 0
+    for i in picks:
+        pt = w.view.mapFromScene(vb.mapViewToScene(QtCore.QPointF(float(i), 0.5)))
+        colour = img.pixel(pt.x(), pt.y()) & 0xFFFFFF
+        if span.aggregated:  # a column's colour is one of the states its bars end on
+            assert colour in palette
+        else:
+            assert colour == palette[cat[i]], (i, hex(colour))
+        checked += 1
+    assert checked >= 20
