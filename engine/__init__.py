@@ -1,7 +1,7 @@
 """The Drummond Desktop engine: pure numpy + numba, no Qt, SQL or HTTP.
 
-``import engine`` is cheap: it loads ``Bars`` (numpy only); the Drummond Geometry kernels, numba
-and pandas load on first use of the names that need them.
+``import engine`` is cheap: it loads ``Bars`` and ``resample`` (numpy and zoneinfo only); the
+kernels, numba and pandas load on first use of the names that need them.
 """
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from engine.bars import Bars, BarsError
 
+# Imported eagerly (numpy and zoneinfo only; numba loads on the first call): a lazy import would
+# let the import system rebind ``engine.resample`` to the submodule, shadowing the function.
+from engine.resample import Session, resample
+
 if TYPE_CHECKING:
     from engine._alloc import BlockPool
     from engine.drummond import DGParams, DGResult, analyze, zones
@@ -18,8 +22,8 @@ if TYPE_CHECKING:
     output_pool: BlockPool
     from engine.warmup import warmup
 
-__all__ = ["Bars", "BarsError", "DGParams", "DGResult", "analyze", "output_pool", "warmup",
-           "zones"]
+__all__ = ["Bars", "BarsError", "DGParams", "DGResult", "Session", "analyze", "output_pool",
+           "resample", "warmup", "zones"]
 
 _LAZY = {
     "DGParams": "engine.drummond",

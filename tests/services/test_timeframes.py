@@ -16,6 +16,7 @@ from drummond_desktop.feeds.csv_bars import read_csv_bars
 from drummond_desktop.services import timeframes as tf
 from drummond_desktop.services.timeframes import SessionAnchor, build, derivable, utc_offsets
 from engine.bars import FIELDS, Bars
+from tests.synthetic import walk_bars
 
 NY = SessionAnchor("America/New_York", clock_time(9, 30))
 FAR_FUTURE = 4_102_444_800.0  # 2100-01-01
@@ -23,18 +24,6 @@ FAR_FUTURE = 4_102_444_800.0  # 2100-01-01
 
 def utc(*args: int) -> int:
     return int(datetime(*args, tzinfo=UTC).timestamp())
-
-
-def minute_bars(ts: list[int] | np.ndarray, seed: int = 1, timeframe: str = "1m") -> Bars:
-    ts = np.asarray(ts, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    close = 100 + np.cumsum(rng.normal(0, 0.2, ts.shape[0]))
-    open_ = np.r_[100.0, close[:-1]]
-    high = np.maximum(open_, close) + rng.uniform(0, 0.3, ts.shape[0])
-    low = np.minimum(open_, close) - rng.uniform(0, 0.3, ts.shape[0])
-    volume = rng.integers(1, 1000, ts.shape[0]).astype(float)
-    return Bars.from_arrays(ts, open_, high, low, close, volume, symbol="X.US",
-                            timeframe=timeframe)
 
 
 def ny_session(day: date, minutes: int = 390, step: int = 60) -> list[int]:
@@ -125,7 +114,7 @@ def test_intraday_buckets_match_the_twin_across_a_dst_change(interval):
     ts = np.array(ny_session(date(2025, 10, 31)) + ny_session(date(2025, 11, 3)))
     ts = np.r_[ts[0] - 3600, ts[0] - 60, ts]
     keep = np.random.default_rng(5).random(ts.shape[0]) > 0.3
-    bars = minute_bars(ts[keep])
+    bars = walk_bars(ts[keep])
     width = tf.INTRADAY_SECONDS[interval]
     zone = ZoneInfo("America/New_York")
 
@@ -143,7 +132,7 @@ def test_intraday_buckets_match_the_twin_across_a_dst_change(interval):
 
 
 def test_hour_bars_start_at_the_local_open_in_summer_and_winter():
-    bars = minute_bars(ny_session(date(2025, 10, 31)) + ny_session(date(2025, 11, 3)))
+    bars = walk_bars(ny_session(date(2025, 10, 31)) + ny_session(date(2025, 11, 3)))
     hours = build(bars, "1h", NY, now=FAR_FUTURE).bars
     stamps = [datetime.fromtimestamp(int(t), UTC).strftime("%m-%d %H:%M") for t in hours.ts]
     assert stamps[:2] == ["10-31 13:30", "10-31 14:30"] and stamps[6] == "10-31 19:30"
@@ -151,7 +140,7 @@ def test_hour_bars_start_at_the_local_open_in_summer_and_winter():
 
 
 def test_without_a_time_zone_buckets_are_anchored_to_utc_midnight():
-    bars = minute_bars(np.arange(utc(2025, 1, 6, 22), utc(2025, 1, 7, 5), 60))
+    bars = walk_bars(np.arange(utc(2025, 1, 6, 22), utc(2025, 1, 7, 5), 60))
     built = build(bars, "4h", now=FAR_FUTURE).bars
     assert built.ts.tolist() == [utc(2025, 1, 6, 20), utc(2025, 1, 7), utc(2025, 1, 7, 4)]
     assert built.volume.sum() == bars.volume.sum()
@@ -160,7 +149,7 @@ def test_without_a_time_zone_buckets_are_anchored_to_utc_midnight():
 def test_a_round_the_clock_market_keeps_sorted_stamps_when_clocks_go_back():
     # Every minute through the night of 2 Nov 2025 in New York: 01:00-02:00 happens twice.
     ts = np.arange(utc(2025, 11, 2, 3), utc(2025, 11, 2, 9), 60)
-    bars = minute_bars(ts)
+    bars = walk_bars(ts)
     for interval in ("5m", "1h", "4h", "1d"):
         built = build(bars, interval, NY, now=FAR_FUTURE).bars  # Bars validates the order
         assert built.volume.sum() == bars.volume.sum()
@@ -171,7 +160,7 @@ def test_daily_bars_from_intraday_use_the_exchange_date():
     # 19:30 New York on 31 Oct is already 1 Nov in UTC: it belongs to the 31 Oct session.
     ts = [*ny_session(date(2025, 10, 31)), utc(2025, 10, 31, 23, 30)]
     ts += ny_session(date(2025, 11, 3))
-    bars = minute_bars(ts)
+    bars = walk_bars(ts)
     daily = build(bars, "1d", NY, now=FAR_FUTURE).bars
     assert daily.ts.tolist() == [utc(2025, 10, 31), utc(2025, 11, 3)]
     assert daily.close[0] == bars.close[390]
@@ -185,7 +174,7 @@ def test_daily_bars_from_intraday_use_the_exchange_date():
 def daily_bars(start: date, days: int, timeframe: str = "1d") -> Bars:
     every = [start + timedelta(days=i) for i in range(days)]
     sessions = [d for d in every if d.weekday() < 5]
-    return minute_bars([utc(d.year, d.month, d.day) for d in sessions], timeframe=timeframe)
+    return walk_bars([utc(d.year, d.month, d.day) for d in sessions], timeframe=timeframe)
 
 
 def test_weeks_are_iso_weeks_stamped_on_their_last_session():
@@ -225,7 +214,7 @@ def test_stored_weekly_and_monthly_files_are_rebuilt_bar_for_bar(market_data_dir
 
 
 def test_the_last_bucket_is_forming_until_the_clock_passes_its_end():
-    bars = minute_bars(ny_session(date(2025, 11, 3), minutes=100))  # 09:30-11:10 New York
+    bars = walk_bars(ny_session(date(2025, 11, 3), minutes=100))  # 09:30-11:10 New York
     end_of_hour = utc(2025, 11, 3, 16, 30)  # 11:30 New York
     assert not build(bars, "1h", NY, now=end_of_hour - 1).last_complete
     assert build(bars, "1h", NY, now=end_of_hour).last_complete
@@ -247,7 +236,7 @@ def test_a_week_is_forming_until_its_sunday_ends_in_the_exchange_zone():
 
 
 def test_impossible_builds_are_refused_with_both_intervals_named():
-    bars = minute_bars(ny_session(date(2025, 11, 3)), timeframe="5m")
+    bars = walk_bars(ny_session(date(2025, 11, 3)), timeframe="5m")
     with pytest.raises(ValueError, match=r"cannot build 1m bars from 5m bars"):
         build(bars, "1m", NY, now=0)
     with pytest.raises(ValueError, match=r"cannot build 1w bars from 5m bars \(from 1d\)"):
