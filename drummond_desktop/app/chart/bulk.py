@@ -352,11 +352,16 @@ class DrawList:
         img = QtGui.QImage(row.data, row.shape[1], 1, row.shape[1] * 4,
                            QtGui.QImage.Format.Format_ARGB32)
         (xa, xb), (ya, yb) = self.to_px([x0, x1], [y0, y1])
-        target = QtCore.QRectF(min(xa, xb), min(ya, yb), abs(xb - xa), abs(yb - ya))
-
-        def draw(p: QtGui.QPainter, img: QtGui.QImage = img, keep: object = row) -> None:
-            p.drawImage(target, img)  # ``keep``: the pixels QImage borrows live with the op
-        self.call(draw, device=True)
+        left, top = round(min(xa, xb)), round(min(ya, yb))
+        width, height = round(max(xa, xb)) - left, round(max(ya, yb)) - top
+        if width < 1 or height < 1:
+            return
+        # scaled once here (the QImage copy owns its pixels): a replay is a plain blit
+        scaled = img.scaled(width, height, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                            QtCore.Qt.TransformationMode.FastTransformation).convertToFormat(
+            QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        at = QtCore.QPoint(left, top)
+        self.call(lambda p: p.drawImage(at, scaled), device=True)
 
     def sprites(self, pixmap: QtGui.QPixmap, x: npt.ArrayLike, y: npt.ArrayLike,
                 source_left: npt.ArrayLike = 0.0, size: npt.ArrayLike | None = None) -> None:
