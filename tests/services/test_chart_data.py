@@ -24,7 +24,8 @@ from drummond_desktop.services.chart_data import (
 from drummond_desktop.services.market_data import MarketDataService
 from drummond_desktop.services.timeframes import SessionAnchor
 from drummond_desktop.store import ExchangeInfo, TradingHours
-from tests.services.test_timeframes import daily_bars, minute_bars, ny_session
+from tests.services.test_timeframes import daily_bars, ny_session
+from tests.synthetic import walk_bars
 
 FAR_FUTURE = 4_102_444_800.0
 
@@ -39,7 +40,7 @@ def minutes(store):
     """Ten New York sessions of minute bars for MIN.US (nothing else stored)."""
     days = [date(2025, 11, 3) + timedelta(days=i) for i in range(14)]
     ts = [t for d in days if d.weekday() < 5 for t in ny_session(d)]
-    bars = minute_bars(ts)
+    bars = walk_bars(ts)
     store.bars.upsert("MIN.US", "1m", bars)
     return bars
 
@@ -72,7 +73,7 @@ def test_daily_is_built_from_minutes_only_when_no_daily_is_stored(store, minutes
 
 def test_weeks_are_built_from_daily_bars_built_from_minutes(store):
     days = [date(2025, 9, 1) + timedelta(days=i) for i in range(42)]  # six weeks
-    bars = minute_bars([t for d in days if d.weekday() < 5 for t in ny_session(d, 60)])
+    bars = walk_bars([t for d in days if d.weekday() < 5 for t in ny_session(d, 60)])
     store.bars.upsert("WK.US", "1m", bars)
     data = service(store).build(ChartRequest("WK.US", "1w", demo=False))
     assert data.built_from == "1d" and data.bars.timeframe == "1w"
