@@ -133,6 +133,15 @@ _TX_SCALE = QtGui.QTransform.TransformationType.TxScale.value
 _NO_BRUSH = QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)
 
 
+def cosmetic(brush: QtGui.QBrush, px: float = 1.0,
+             style: QtCore.Qt.PenStyle = QtCore.Qt.PenStyle.SolidLine) -> QtGui.QPen:
+    """A cosmetic pen of ``px`` device pixels in ``brush``'s colour: the transformed fallback of
+    the pixel-snapped strokes when a transform cannot be snapped."""
+    pen = QtGui.QPen(brush, px, style)
+    pen.setCosmetic(True)
+    return pen
+
+
 class DrawList:
     """What an item draws for one view, kept in device pixels and replayed while the view, the
     data and the style stay the same: an unchanged view (a repaint, a static frame) costs the
@@ -207,9 +216,7 @@ class DrawList:
                y1: npt.ArrayLike) -> None:
         """1-px vertical lines from ``y0`` to ``y1`` (both ends included) at ``x``."""
         if not self.snaps:
-            pen = QtGui.QPen(brush, 1.0)
-            pen.setCosmetic(True)
-            self.lines(pen, x, y0, x, y1)
+            self.lines(cosmetic(brush), x, y0, x, y1)
             return
         xd, ya = self.to_px(x, y0)
         _, yb = self.to_px(x, y1)
@@ -221,9 +228,7 @@ class DrawList:
                y: npt.ArrayLike, px: float = 1.0) -> None:
         """Horizontal strokes ``px`` device pixels thick from ``x0`` to ``x1`` at ``y``."""
         if not self.snaps:
-            pen = QtGui.QPen(brush, px)
-            pen.setCosmetic(True)
-            self.lines(pen, x0, y, x1, y)
+            self.lines(cosmetic(brush, px), x0, y, x1, y)
             return
         xa, yd = self.to_px(x0, y)
         xb, _ = self.to_px(x1, y)
@@ -235,9 +240,7 @@ class DrawList:
                on: float = 2.0, off: float = 2.0) -> None:
         """Dotted horizontal strokes: ``on`` px drawn, ``off`` px skipped, from each ``x0``."""
         if not self.snaps or x0.size == 0:
-            pen = QtGui.QPen(brush, px, QtCore.Qt.PenStyle.DotLine)
-            pen.setCosmetic(True)
-            self.lines(pen, x0, y, x1, y)
+            self.lines(cosmetic(brush, px, QtCore.Qt.PenStyle.DotLine), x0, y, x1, y)
             return
         xa, yd = self.to_px(x0, y)
         xb, _ = self.to_px(x1, y)
@@ -329,9 +332,7 @@ class DrawList:
         column from its value to the next column's: the pixels of a cosmetic line, filled."""
         dense = self._dense(x, y) if self.snaps else None
         if dense is None:
-            pen = QtGui.QPen(brush, 1.0)
-            pen.setCosmetic(True)
-            self.polyline(pen, x, y)
+            self.polyline(cosmetic(brush), x, y)
             return
         cols, (yd,) = dense
         nxt = np.append(yd[1:], yd[-1])
