@@ -20,23 +20,22 @@ class ADX:
 
 def atr(high: Any, low: Any, close: Any, timeperiod: int = 14) -> F64:
     """Average true range (Wilder); NaN for the first ``timeperiod`` bars."""
-    from engine.nb.indicators_range import atr_nb
-
-    h, lo, c = _hlc("atr", high, low, close)
-    p = period("atr", "timeperiod", timeperiod)
-    out = outputs(c.shape[0], 1)[0]
-    atr_nb(h, lo, c, p, False, out)
-    return frozen(out)
+    return _atr("atr", high, low, close, timeperiod, normalised=False)
 
 
 def natr(high: Any, low: Any, close: Any, timeperiod: int = 14) -> F64:
     """ATR as a percentage of the close (TA-Lib: timeperiod 1 gives the raw true range)."""
+    return _atr("natr", high, low, close, timeperiod, normalised=True)
+
+
+def _atr(name: str, high: Any, low: Any, close: Any, timeperiod: int, *,
+         normalised: bool) -> F64:
     from engine.nb.indicators_range import atr_nb
 
-    h, lo, c = _hlc("natr", high, low, close)
-    p = period("natr", "timeperiod", timeperiod)
+    h, lo, c = _hlc(name, high, low, close)
+    p = period(name, "timeperiod", timeperiod)
     out = outputs(c.shape[0], 1)[0]
-    atr_nb(h, lo, c, p, True, out)
+    atr_nb(h, lo, c, p, normalised, out)
     return frozen(out)
 
 

@@ -40,11 +40,14 @@ def filter_helper(fn: F) -> F:
     return cast(F, numba.njit(inline="always", fastmath={"contract"}, **KERNEL_OPTIONS)(fn))
 
 
-@kernel
-def nan_head_nb(out: F64, count: int) -> None:
-    """NaN into ``out[:count]`` (clipped to the array)."""
-    for i in range(min(count, out.shape[0])):
+@filter_helper
+def nan_head_nb(out: F64, count: int) -> bool:
+    """NaN into ``out[:count]`` (TA-Lib's lookback, clipped to the array); True when nothing is
+    left to compute after it."""
+    n = out.shape[0]
+    for i in range(min(count, n)):
         out[i] = np.nan
+    return bool(n <= count)
 
 
 @kernel
@@ -53,9 +56,7 @@ def sma_nb(x: F64, period: int, start: int, out: F64) -> None:
     newest value, outputs, then subtracts the oldest, as TA-Lib does."""
     n = x.shape[0]
     first = start + period - 1
-    for i in range(min(first, n)):
-        out[i] = np.nan
-    if n <= first:
+    if nan_head_nb(out, first):
         return
     total = 0.0
     for i in range(start, first):
@@ -76,9 +77,7 @@ def ema_nb(x: F64, period: int, out: F64) -> None:
     """TA-Lib EMA: seeded with the SMA of the first ``period`` values, k = 2 / (period + 1)."""
     n = x.shape[0]
     first = period - 1
-    for i in range(min(first, n)):
-        out[i] = np.nan
-    if n <= first:
+    if nan_head_nb(out, first):
         return
     k = 2.0 / (period + 1)
     s = 0.0
@@ -99,9 +98,7 @@ def wma_nb(x: F64, period: int, out: F64) -> None:
     the window every ``8·period`` bars as TA-Lib 0.8 does (so rounding never accumulates)."""
     n = x.shape[0]
     first = period - 1
-    for i in range(min(first, n)):
-        out[i] = np.nan
-    if n <= first:
+    if nan_head_nb(out, first):
         return
     if period == 1:
         for i in range(n):
@@ -157,9 +154,7 @@ def dema_nb(x: F64, period: int, out: F64) -> None:
     ``period`` values of the outer one. One pass, no intermediate array."""
     n = x.shape[0]
     first = 2 * (period - 1)
-    for i in range(min(first, n)):
-        out[i] = np.nan
-    if n <= first:
+    if nan_head_nb(out, first):
         return
     k = 2.0 / (period + 1)
     e1, e2 = ema2_seed_nb(x, period, k)
@@ -178,9 +173,7 @@ def tema_nb(x: F64, period: int, out: F64) -> None:
     n = x.shape[0]
     lb = period - 1
     first = 3 * lb
-    for i in range(min(first, n)):
-        out[i] = np.nan
-    if n <= first:
+    if nan_head_nb(out, first):
         return
     k = 2.0 / (period + 1)
     e1, e2 = ema2_seed_nb(x, period, k)

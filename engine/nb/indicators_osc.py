@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine._jit import inline_helper, kernel
-from engine.nb.indicators import filter_kernel
+from engine.nb.indicators import filter_kernel, nan_head_nb
 
 F64 = npt.NDArray[np.float64]
 
@@ -23,9 +23,7 @@ def rsi_nb(x: F64, period: int, out: F64) -> None:
     """TA-Lib RSI (period >= 2): Wilder's smoothing seeded with the mean gain and loss of the
     first ``period`` changes; 0 when gain + loss is zero (TA_IS_ZERO)."""
     n = x.shape[0]
-    for i in range(min(period, n)):
-        out[i] = np.nan
-    if n <= period:
+    if nan_head_nb(out, period):
         return
     gain = 0.0
     loss = 0.0
@@ -204,9 +202,7 @@ def cci_nb(H: F64, L: F64, C: F64, period: int, ring: F64, out: F64) -> None:
 def roc_nb(x: F64, period: int, out: F64) -> None:
     """TA-Lib ROC: (x / x[-period] - 1) · 100, 0 where the old value is 0."""
     n = x.shape[0]
-    for i in range(min(period, n)):
-        out[i] = np.nan
-    if n <= period:
+    if nan_head_nb(out, period):
         return
     # Loop from 0 over shifted views: with a non-constant start numba cannot prove the index
     # non-negative, keeps its wraparound check and the loop does not vectorise (5x slower).
@@ -226,9 +222,7 @@ def mfi_nb(H: F64, L: F64, C: F64, V: F64, period: int, pos: F64, neg: F64, out:
     exactly reset to 0 (their residue is not); the positive sum is clamped into [0, total];
     0 for a window without flow. Selects, not branches: the direction is a coin flip."""
     n = C.shape[0]
-    for i in range(min(period, n)):
-        out[i] = np.nan
-    if n <= period:
+    if nan_head_nb(out, period):
         return
     prev = (H[0] + L[0] + C[0]) / 3.0
     psum = 0.0

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine._jit import kernel
-from engine.nb.indicators import filter_helper, filter_kernel
+from engine.nb.indicators import filter_helper, filter_kernel, nan_head_nb
 
 F64 = npt.NDArray[np.float64]
 
@@ -35,9 +35,7 @@ def atr_nb(H: F64, L: F64, C: F64, period: int, normalize: bool, out: F64) -> No
     Wilder's smoothing; period 1 is the true range itself. ``normalize`` gives NATR
     (100·ATR/close, 0 where the close is zero; TA-Lib leaves period 1 unnormalised)."""
     n = C.shape[0]
-    for i in range(min(period, n)):
-        out[i] = np.nan
-    if n <= period:
+    if nan_head_nb(out, period):
         return
     if period == 1:  # TA-Lib: the true range itself, for ATR and NATR alike
         for i in range(1, n):
