@@ -257,6 +257,77 @@ class Layout(UserBase):
     updated_at: Mapped[int] = mapped_column(BigInteger)  # UTC epoch microseconds
 
 
+class SavedScan(UserBase):
+    """A named scanner expression with its universe (``all`` or ``watchlist:<name>``) and the
+    interval it runs on."""
+
+    __tablename__ = "saved_scans"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    expr: Mapped[str] = mapped_column(Text)
+    universe: Mapped[str] = mapped_column(String(200))
+    interval: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[int] = mapped_column(BigInteger)  # UTC epoch microseconds
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class AlertRule(UserBase):
+    """An alert rule on one symbol or a watchlist (``target_kind`` ``symbol``/``watchlist``).
+    ``params`` and ``channels`` are JSON; ``memory`` is the JSON the evaluator keeps between runs
+    per symbol (the last state seen, whether the price was above a level...), so a change fires
+    once and a restart does not fire it again."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    name: Mapped[str] = mapped_column(String(200))
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[str] = mapped_column(Text)
+    channels: Mapped[str] = mapped_column(Text)  # JSON list: panel, tray, sound, email, webhook
+    enabled: Mapped[bool] = mapped_column()
+    memory: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)  # UTC epoch microseconds
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class AlertEvent(UserBase):
+    """One firing of a rule for a symbol on a bar: the history. Unique per (rule, symbol, bar),
+    so evaluating the same data twice never fires twice."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (UniqueConstraint("rule_id", "symbol", "bar_ts"), Index(None, "fired_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    symbol: Mapped[str] = mapped_column(String(100))
+    bar_ts: Mapped[int] = mapped_column(BigInteger)  # UTC epoch seconds of the bar that fired
+    fired_at: Mapped[int] = mapped_column(BigInteger)  # UTC epoch microseconds
+    message: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    seen: Mapped[bool] = mapped_column()
+
+
+class AlertDelivery(UserBase):
+    """The outbox: one row per (event, channel) until it is sent; failures keep the row with
+    its attempt count, next attempt time and the last error, so nothing is lost silently."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("event_id", "channel"),
+                      Index(None, "status", "next_attempt_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # pending, sent, failed (gave up)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[int] = mapped_column(BigInteger)  # UTC epoch microseconds
+    last_error: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
 def table(name: str) -> Table:
     """A market table by name, typed as ``Table`` for Core statements."""
     return MarketBase.metadata.tables[name]

@@ -73,7 +73,7 @@ def test_every_check_passes_with_fresh_user_dirs(qapp, capsys):
     assert found["market database"][1] == (f"SQLite {data / 'market.sqlite'}: integrity_check "
                                            "ok, schema market_0002")
     assert found["user database"][1] == (f"SQLite {data / 'user.sqlite'}: integrity_check ok, "
-                                         "schema user_0002")
+                                         "schema user_0003")
     assert "10 golden bars with their DG overlay drawn" in found["chart"][1]
     backend = keyring.get_keyring()
     assert type(backend).__qualname__ in found["keyring"][1]

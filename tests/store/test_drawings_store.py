@@ -47,7 +47,7 @@ def test_fresh_user_store_matches_the_models(store_url):
             diff = compare_metadata(context, UserBase.metadata)
             version = conn.execute(text("SELECT version_num FROM alembic_version_user")).scalar()
     assert diff == []
-    assert version == migrations.head("user") == "user_0002"
+    assert version == migrations.head("user") == "user_0003"
 
 
 def _store_at_user_0001(url: str | None) -> None:

@@ -22,7 +22,7 @@ SCRIPT_DIR = Path(__file__).resolve().parent
 # tests/store/test_migrations.py checks they match the revision files.
 REVISIONS: dict[str, tuple[str, ...]] = {
     "market": ("market_0001", "market_0002"),
-    "user": ("user_0001", "user_0002"),
+    "user": ("user_0001", "user_0002", "user_0003"),
 }
 
 
