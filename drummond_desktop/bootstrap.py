@@ -119,8 +119,10 @@ class AppContext:
 
     def market_data(self) -> MarketDataService:
         from drummond_desktop.services.market_data import MarketDataService
+        from drummond_desktop.services.sessions import store_sessions
 
-        return self._once("data", lambda: MarketDataService(self.market_store()))
+        return self._once("data", lambda: MarketDataService(
+            self.market_store(), sessions=store_sessions(self.market_store)))
 
     def market_sync(self) -> MarketSyncService:
         from drummond_desktop.core.paths import user_data_dir
@@ -219,12 +221,14 @@ def _run_desktop(args: argparse.Namespace, ctx: AppContext) -> int:
     from drummond_desktop.app.main_window import layout_settings
     from drummond_desktop.app.workers import TaskRunner
     from drummond_desktop.services.chart_data import ChartDataService
+    from drummond_desktop.services.sessions import store_sessions
 
     app = create_qapp()
     reporter = install_excepthooks(show_dialog=args.screenshot is None)
     demo = bool(args.demo) or ctx.secret_store().get_eodhd_key() is None
     runner = TaskRunner()
-    service = ChartDataService(ctx.analysis(), ctx.market_data)
+    service = ChartDataService(ctx.analysis(), ctx.market_data,
+                               sessions=store_sessions(ctx.market_store))
     workspace = Workspace(runner, service, layout_settings(), demo=demo,
                           database=_database_label(ctx, demo), context=ctx)
     try:

@@ -60,9 +60,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
 
     export = sub.add_parser("export", help="write stored data to a file")
     what = export.add_subparsers(dest="what", metavar="WHAT", required=True)
-    bars = what.add_parser("bars", parents=[db], help="bars as CSV: ts,open,high,low,close,volume")
+    bars = what.add_parser("bars", parents=[db], help="bars as CSV: ts,open,high,low,close,volume",
+                           description="Write stored bars as CSV. An interval that is not "
+                           "stored (5m ... 4h, 1d, 1w, 1M) is built from the finest "
+                           "stored one, in the exchange's session.")
     bars.add_argument("symbol")
-    bars.add_argument("--interval", default="1d")
+    bars.add_argument("--interval", default="1d",
+                      help="1m 5m 15m 30m 1h 4h 1d 1w 1M (default 1d)")
     bars.add_argument("--adjust", choices=("none", "splits", "all"), default="none")
     bars.add_argument("--from", dest="start", type=iso_date, metavar="DATE")
     bars.add_argument("--to", dest="end", type=iso_date, metavar="DATE")
@@ -141,11 +145,18 @@ def _write_preview(p: ImportPreview, symbol: str, out: TextIO) -> None:
 def cmd_export_bars(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
     from drummond_desktop.services.market_data import ExportRequest
 
-    n = ctx.market_data().export_bars(ExportRequest(args.symbol, args.out, args.interval,
-                                                    args.adjust, args.start, args.end))
+    try:
+        rep = ctx.market_data().export_bars(ExportRequest(args.symbol, args.out, args.interval,
+                                                          args.adjust, args.start, args.end))
+    except ValueError as exc:  # an interval that cannot be built from what is stored
+        _err(f"export bars {args.symbol}: {exc}")
+        return EXIT_BAD_INPUT
     how = {"none": "raw", "splits": "split-adjusted", "all": "split- and dividend-adjusted"}
-    out.write(f"Wrote {n} {how[args.adjust]} {args.interval} bars of {args.symbol} "
-              f"to {args.out}\n")
+    built = f" (built from {rep.built_from} bars)" if rep.built_from else ""
+    out.write(f"Wrote {rep.rows} {how[args.adjust]} {args.interval} bars of {args.symbol}"
+              f"{built} to {args.out}\n")
+    if not rep.last_complete:
+        out.write(f"note: the last {args.interval} bar is still forming\n")
     return EXIT_OK
 
 

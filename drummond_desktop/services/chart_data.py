@@ -8,7 +8,8 @@ the same way. Qt-free: the app layer hands the result to its widgets.
 
 An interval that is not stored is built from the stored bars (``services.timeframes``): e.g.
 ``1w`` from daily bars, ``15m`` from minute bars, anchored to the session open in the symbol's
-exchange time zone (``SessionLookup``; ``store_sessions`` reads it from the market store). A
+exchange time zone (``SessionLookup``; ``services.sessions.store_sessions`` reads the exchange's
+calendar - hours, holidays, early closes - from the market store). A
 built series whose last bar is still forming says so (``ChartData.last_complete``, ``note``).
 """
 
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from datetime import time as clock_time
+from functools import partial
 from typing import TYPE_CHECKING
 
 from drummond_desktop.core.errors import AppError, Cancelled, DataError
@@ -28,22 +29,21 @@ from drummond_desktop.core.tasks import CancelToken, Progress, no_progress, sub_
 from drummond_desktop.feeds import demo
 from drummond_desktop.services import timeframes
 from drummond_desktop.services.analysis import AnalysisReport, AnalysisService
+from drummond_desktop.services.bar_source import stored_or_built
 from drummond_desktop.services.report import format_text
-from drummond_desktop.services.timeframes import UTC_ANCHOR, BuiltBars, SessionAnchor
+from drummond_desktop.services.sessions import UTC_SESSION, SessionLookup, default_session
+from drummond_desktop.services.timeframes import BuiltBars
 from engine.bars import Bars
 from engine.drummond import DGParams, DGResult, NextBarMap, State, Zone
+from engine.resample import Session
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: loaded on the worker that first reads it
     from drummond_desktop.services.market_data import MarketDataService
-    from drummond_desktop.store import MarketStore
 
 log = logging.getLogger(__name__)
 
 MarketDataProvider = Callable[[], "MarketDataService"]
-SessionLookup = Callable[[str], SessionAnchor]  # symbol -> its exchange's session anchor
 DemoBars = Callable[[str], Bars]
-# Used when the store knows nothing of an exchange (not synced yet, or bars imported from CSV).
-KNOWN_SESSIONS = {"US": SessionAnchor("America/New_York", clock_time(9, 30))}
 
 _DIRECTION = {1: "up", -1: "down"}
 
@@ -229,55 +229,32 @@ class ChartDataService:
             raise DataError(f"{code}: {interval} not offered", user_message=(
                 f"{code} has no {interval} bars (offered: {', '.join(offered)})"))
         cal = demo.demo_symbol(code).calendar
-        built = self._built(bars, interval, SessionAnchor(cal.timezone, cal.session_open))
+        session = Session(cal.timezone, cal.session_open, cal.session_close, name="DEMO")
+        built = self._built(bars, interval, session)
         return _Loaded(built.bars, demo.DEMO_LABEL, True, built)
 
     def _store_bars(self, symbol: str, interval: str,
                     cancel: CancelToken) -> tuple[Bars, BuiltBars | None]:
         """The stored ``interval`` series, else one built from the finest stored series it can
-        be built from (``1w`` and ``1M`` also from daily bars built from intraday ones)."""
-        stored = self._stored(symbol, interval)
-        if stored is not None:
-            return stored, None
-        for base in timeframes.base_candidates(interval):
-            cancel.raise_if_cancelled()
-            if base == "1d":
-                try:
-                    bars, _ = self._store_bars(symbol, base, cancel)
-                except DataError:
-                    continue
-            elif (found := self._stored(symbol, base)) is not None:
-                bars = found
-            else:
-                continue
-            built = self._built(replace_timeframe(bars, base), interval, self._session(symbol))
-            return built.bars, built
-        raise DataError(f"no data for {symbol} {interval}",
-                        user_message=f"no data for {symbol} {interval}")
+        be built from (``services.bar_source``)."""
+        return stored_or_built(partial(self._stored, symbol), symbol, interval,
+                               partial(self._session, symbol), self._clock(), cancel)
 
     def _stored(self, symbol: str, interval: str) -> Bars | None:
         try:
-            return self._market_data().load(symbol, timeframes.store_name(interval))
+            return self._market_data().load(symbol, interval)
         except DataError:  # nothing stored at this interval
             return None
 
-    def _built(self, bars: Bars, interval: str, session: SessionAnchor) -> BuiltBars:
+    def _built(self, bars: Bars, interval: str, session: Session) -> BuiltBars:
         return timeframes.build(bars, interval, session, now=self._clock())
 
-    def _session(self, symbol: str) -> SessionAnchor:
+    def _session(self, symbol: str) -> Session:
         try:
             return self._sessions(symbol)
         except (ValueError, AppError) as exc:  # an unknown time zone, an unreadable store
             log.warning("%s: session hours unknown (%s); building bars on UTC days", symbol, exc)
-            return UTC_ANCHOR
-
-
-def replace_timeframe(bars: Bars, interval: str) -> Bars:
-    """``bars`` named ``interval`` (stored monthly bars say ``1mo``; the builder says ``1M``)."""
-    if bars.timeframe == interval:
-        return bars
-    return Bars(ts=bars.ts, open=bars.open, high=bars.high, low=bars.low, close=bars.close,
-                volume=bars.volume, symbol=bars.symbol, timeframe=interval, _validated=True)
+            return UTC_SESSION
 
 
 def forming_note(bars: Bars) -> str:
@@ -286,38 +263,6 @@ def forming_note(bars: Bars) -> str:
     last = datetime.fromtimestamp(int(bars.ts[-1]), UTC)
     when = last.strftime("%Y-%m-%d" if last.hour == last.minute == 0 else "%Y-%m-%d %H:%M UTC")
     return f"last {bars.timeframe} bar ({when}) still forming: it changes until it closes"
-
-
-def default_session(symbol: str) -> SessionAnchor:
-    """The session anchor known without a store: ``KNOWN_SESSIONS`` by exchange, else UTC."""
-    _, _, exchange = symbol.rpartition(".")
-    return KNOWN_SESSIONS.get(exchange.upper(), UTC_ANCHOR)
-
-
-def store_sessions(store: Callable[[], MarketStore]) -> SessionLookup:
-    """A ``SessionLookup`` reading the exchange's time zone and opening time from the market
-    store (``exchanges``, ``calendar``), falling back to ``default_session`` for what it lacks.
-    ``store`` is called on first use, on the worker thread."""
-
-    def lookup(symbol: str) -> SessionAnchor:
-        fallback = default_session(symbol)
-        try:
-            from drummond_desktop.store import split_ticker
-
-            _, exchange = split_ticker(symbol)
-        except ValueError:
-            return fallback
-        market = store()
-        info = market.exchanges.get(exchange)
-        hours = market.calendar.hours(exchange)
-        zone = info.timezone if info is not None and info.timezone else fallback.timezone
-        if not zone:
-            return UTC_ANCHOR
-        opens = clock_time.fromisoformat(hours.open_local) if hours is not None else (
-            fallback.open_local if zone == fallback.timezone else clock_time(0, 0))
-        return SessionAnchor(zone, opens)
-
-    return lookup
 
 
 def _interval_order(interval: str) -> tuple[int, str]:

@@ -9,6 +9,7 @@ close); coverage and quota read the store.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +20,9 @@ from drummond_desktop.core.tasks import CancelToken, Progress, no_progress
 from drummond_desktop.core.utc import day_start
 from drummond_desktop.feeds.csv_import import ImportPreview, preview, read_import
 from drummond_desktop.feeds.csv_mapping import ColumnMapping, Hints, parse_map
+from drummond_desktop.services.bar_source import stored_or_built
 from drummond_desktop.services.csv_out import atomic_text, cells, is_intraday, rows_text, ts_text
+from drummond_desktop.services.sessions import SessionLookup, default_session
 from drummond_desktop.store import Coverage, DailyUsage, MarketStore, adjust
 from drummond_desktop.store.adjust import AdjustMode
 from engine.bars import Bars
@@ -104,10 +107,25 @@ def preview_import(request: ImportRequest, rows: int = 10) -> ImportPreview:
                    hints=request.hints())
 
 
+@dataclass(frozen=True)
+class ExportReport:
+    rows: int
+    built_from: str = ""  # the stored interval the bars were built from; "" when stored
+    last_complete: bool = True
+
+
 class MarketDataService:
-    def __init__(self, store: MarketStore, read_bars: ReadBars = read_import) -> None:
+    """``sessions`` gives a symbol's exchange session for building intervals that are not
+    stored (default: the engine's built-in calendar); ``clock`` decides whether a built last
+    bar is complete."""
+
+    def __init__(self, store: MarketStore, read_bars: ReadBars = read_import,
+                 sessions: SessionLookup = default_session,
+                 clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._read_bars = read_bars
+        self._sessions = sessions
+        self._clock = clock
 
     def import_file(self, request: ImportRequest, cancel: CancelToken | None = None,
                     progress: Progress = no_progress) -> ImportReport:
@@ -142,10 +160,21 @@ class MarketDataService:
                           self._store.actions.dividends(symbol), adjust_mode)
         return bars
 
-    def export_bars(self, request: ExportRequest) -> int:
-        """Write ``ts,open,high,low,close,volume`` rows, oldest first; returns the row count."""
-        bars = self.load(request.symbol, request.interval, request.start, request.end,
-                         request.adjust)
+    def export_bars(self, request: ExportRequest) -> ExportReport:
+        """Write ``ts,open,high,low,close,volume`` rows, oldest first. An interval that is not
+        stored is built from the stored bars (``services.bar_source``; the base is read over
+        the requested dates and adjusted first); a still-forming last bar is written and
+        reported (``ExportReport.last_complete``)."""
+
+        def stored(interval: str) -> Bars | None:
+            try:
+                return self.load(request.symbol, interval, request.start, request.end,
+                                 request.adjust)
+            except DataError:
+                return None
+
+        bars, built = stored_or_built(stored, request.symbol, request.interval,
+                                      lambda: self._sessions(request.symbol), self._clock())
         intraday = is_intraday(bars.ts)
         with atomic_text(request.out) as fh:
             fh.write(",".join(EXPORT_COLUMNS) + "\n")
@@ -154,7 +183,9 @@ class MarketDataService:
                 cols = [ts_text(bars.ts[part], intraday),
                         *(cells(getattr(bars, k)[part]) for k in EXPORT_COLUMNS[1:])]
                 fh.write(rows_text(cols))
-        return len(bars)
+        if built is None:
+            return ExportReport(len(bars))
+        return ExportReport(len(bars), built.base, built.last_complete)
 
     def coverage(self) -> list[Coverage]:
         return self._store.coverage()

@@ -246,3 +246,59 @@ def test_a_damaged_store_is_set_aside_and_the_user_told(tmp_path, monkeypatch):
     assert proc.returncode == 0, proc.stderr
     assert "was damaged and has been set aside" in proc.stderr
     assert any(p.name.startswith("market.sqlite.corrupt-") for p in data.iterdir())
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("interval", "stored"), [("1w", "2006-week-001.txt"),
+                                                  ("1M", "2006-month-001.txt")])
+def test_export_builds_weeks_and_months_from_stored_days(ctx, tmp_path, capsys, market_data_dir,
+                                                         interval, stored):
+    assert run(ctx, "import", str(market_data_dir / "2006-day-001.txt"), "--symbol", "D.US") == 0
+    dest = tmp_path / "built.csv"
+    assert run(ctx, "export", "bars", "D.US", "--interval", interval, "--out", str(dest)) == 0
+    out = capsys.readouterr().out
+    assert f"{interval} bars of D.US (built from 1d bars)" in out
+    built = np.loadtxt(dest, delimiter=",", skiprows=1, usecols=(1, 2, 3, 4))
+    days = np.loadtxt(dest, delimiter=",", skiprows=1, usecols=0, dtype=str)
+    expected = np.genfromtxt(market_data_dir / stored, delimiter=",", names=True, dtype=None,
+                             encoding="utf-8")
+    cols = expected.dtype.names
+    assert len(built) == len(expected) > 10
+    np.testing.assert_array_equal(built, np.column_stack([expected[c] for c in cols[1:5]]))
+    first = str(expected[cols[0]][0])
+    assert days[0].replace("-", "") == first.replace("-", "")[:8]
+
+
+def test_export_builds_session_hours_from_minutes(ctx, tmp_path, capsys):
+    # Two New York sessions of minute bars with a pre-market bar; 1h export is anchored at 09:30
+    # New York and leaves the pre-market bar out.
+    from tests.services.test_timeframes import ny_session
+    from tests.synthetic import walk_bars
+
+    ts = ny_session(date(2025, 11, 3)) + ny_session(date(2025, 11, 4))
+    bars = walk_bars([ts[0] - 600, *ts], symbol="M.US")
+    ctx.market_store().bars.upsert("M.US", "1m", bars)
+    dest = tmp_path / "h.csv"
+    assert run(ctx, "export", "bars", "M.US", "--interval", "1h", "--out", str(dest)) == 0
+    assert "(built from 1m bars)" in capsys.readouterr().out
+    with dest.open() as f:
+        rows = list(csv.reader(f))[1:]
+    assert [r[0] for r in rows[:2]] == ["2025-11-03T14:30:00Z", "2025-11-03T15:30:00Z"]
+    assert len(rows) == 14
+    assert sum(float(r[5]) for r in rows) == bars.volume[1:].sum()
+
+
+def test_export_of_an_interval_that_cannot_be_built_names_the_valid_ones(ctx, tmp_path, capsys):
+    src = write_yahoo_csv(tmp_path / "g.csv")
+    assert run(ctx, "import", str(src), "--symbol", "GOLD.US") == 0
+    assert run(ctx, "export", "bars", "GOLD.US", "--interval", "1h",
+               "--out", str(tmp_path / "h.csv")) == 2
+    assert "no data for GOLD.US 1h" in capsys.readouterr().err
+    assert run(ctx, "export", "bars", "GOLD.US", "--interval", "2h",
+               "--out", str(tmp_path / "x.csv")) == 2
+    err = capsys.readouterr().err
+    assert "GOLD.US: no 2h bars stored, and 2h is not an interval that can be built" in err
+    assert run(ctx, "export", "bars", "GOLD.US", "--interval", "7x",
+               "--out", str(tmp_path / "x.csv")) == 2
+    assert "timeframe '7x' is not a count and a unit" in capsys.readouterr().err
+    assert not (tmp_path / "h.csv").exists() and not (tmp_path / "x.csv").exists()

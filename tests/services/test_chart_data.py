@@ -5,7 +5,6 @@ their built intervals, and the catalog and ``intervals_for`` agree."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
 
 import pytest
 
@@ -17,13 +16,11 @@ from drummond_desktop.services.chart_data import (
     ChartRequest,
     WatchlistRequest,
     default_interval,
-    default_session,
     intervals_for,
-    store_sessions,
 )
 from drummond_desktop.services.market_data import MarketDataService
-from drummond_desktop.services.timeframes import SessionAnchor
-from drummond_desktop.store import ExchangeInfo, TradingHours
+from drummond_desktop.services.sessions import store_sessions
+from drummond_desktop.store import ExchangeInfo, Holiday, TradingHours
 from tests.services.test_timeframes import daily_bars, ny_session
 from tests.synthetic import walk_bars
 
@@ -128,15 +125,19 @@ def test_catalog_and_intervals_for_agree(store, minutes):
 # -------------------------------------------------------------------------------- sessions
 
 
-def test_sessions_come_from_the_store_with_the_us_default_for_what_it_lacks(store):
-    lookup = store_sessions(lambda: store)
-    assert lookup("AAPL.US") == default_session("AAPL.US") == SessionAnchor(
-        "America/New_York", clock_time(9, 30))
-    assert lookup("VOD.LSE") == SessionAnchor()  # nothing known: UTC days
-    store.exchanges.upsert([ExchangeInfo("LSE", "London", timezone="Europe/London")])
-    assert lookup("VOD.LSE") == SessionAnchor("Europe/London", clock_time(0, 0))
-    store.calendar.set_hours("LSE", TradingHours("08:00:00", "16:30:00"))
-    assert lookup("VOD.LSE") == SessionAnchor("Europe/London", clock_time(8, 0))
+def test_stored_hours_and_early_closes_shape_the_built_bars(store, minutes):
+    # MIN.US's stored minute bars run 09:30-16:00; the stored calendar says the exchange closed
+    # at 13:00 on the first day, so that day's built 1h bars end with the 12:30 bucket.
+    store.exchanges.upsert([ExchangeInfo("US", "USA", timezone="America/New_York")])
+    store.calendar.set_hours("US", TradingHours("09:30:00", "16:00:00"))
+    first = datetime.fromtimestamp(int(store.bars.load("MIN.US", "1m").ts[0]), UTC).date()
+    store.calendar.upsert_holidays("US", [Holiday(first, "half day", close_local="13:00:00")])
+    data = service(store, sessions=store_sessions(lambda: store)).build(
+        ChartRequest("MIN.US", "1h", demo=False))
+    day_one = [t for t in data.bars.ts if datetime.fromtimestamp(int(t), UTC).date() == first]
+    assert len(day_one) == 4  # 09:30, 10:30, 11:30, 12:30 New York
+    plain = service(store).build(ChartRequest("MIN.US", "1h", demo=False))
+    assert len(plain.bars) == len(data.bars) + 3
 
 
 def test_an_unusable_store_time_zone_falls_back_to_utc_days(store, minutes, caplog):
@@ -187,7 +188,3 @@ def test_a_demo_interval_not_offered_is_refused_with_the_offer():
     assert err.value.user_message == f"{code} has no 5m bars (offered: 1d, 1w, 1M)"
     with pytest.raises(AppError, match=r"unknown demo symbol 'NOPE\.DEMO'"):
         ChartDataService(AnalysisService(), _no_store).build(ChartRequest("NOPE.DEMO", "1w"))
-
-
-def test_store_sessions_ignores_a_symbol_without_exchange(store):
-    assert store_sessions(lambda: store)("NOSUFFIX") == SessionAnchor()

@@ -1,6 +1,7 @@
-"""The interval builder: which intervals are offered, bucket boundaries (session-anchored,
-DST-correct, ISO weeks, calendar months), aggregation against a slow obvious twin, stamps, the
-forming last bucket, and the stored weekly/monthly files rebuilt bar for bar."""
+"""The interval builder over ``engine.resample``: which intervals are offered, bucket boundaries
+(session-anchored, DST-correct, off-session bars left out, ISO weeks, calendar months),
+aggregation against a slow obvious twin, stamps, the forming last bucket, and the stored
+weekly/monthly files rebuilt bar for bar."""
 
 from __future__ import annotations
 
@@ -14,11 +15,15 @@ import pytest
 
 from drummond_desktop.feeds.csv_bars import read_csv_bars
 from drummond_desktop.services import timeframes as tf
-from drummond_desktop.services.timeframes import SessionAnchor, build, derivable, utc_offsets
+from drummond_desktop.services.timeframes import build, derivable
 from engine.bars import FIELDS, Bars
+from engine.resample import SESSIONS, Session
 from tests.synthetic import walk_bars
 
-NY = SessionAnchor("America/New_York", clock_time(9, 30))
+NY = SESSIONS["US"]  # 09:30-16:00 America/New_York, Monday to Friday
+# New York's clock, round the clock every day: nothing is off-session.
+NY_ALL_DAY = Session("America/New_York", clock_time(0, 0), clock_time(0, 0),
+                     weekdays=tuple(range(7)), name="NY24")
 FAR_FUTURE = 4_102_444_800.0  # 2100-01-01
 
 
@@ -89,21 +94,6 @@ def test_names_round_trip_between_the_switch_and_the_store():
 # ------------------------------------------------------------------------------- time zones
 
 
-def test_utc_offsets_match_zoneinfo_across_both_dst_changes():
-    zone = ZoneInfo("America/New_York")
-    ts = np.arange(utc(2025, 3, 8), utc(2025, 3, 10), 97, dtype=np.int64)
-    ts = np.r_[ts, np.arange(utc(2025, 11, 1), utc(2025, 11, 3), 89, dtype=np.int64)]
-    expected = [int(datetime.fromtimestamp(int(t), zone).utcoffset().total_seconds())
-                for t in ts]
-    assert utc_offsets(ts, "America/New_York").tolist() == expected
-    assert not utc_offsets(ts, "").any()
-
-
-def test_an_unknown_time_zone_is_named():
-    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
-        SessionAnchor("Mars/Olympus")
-
-
 # ---------------------------------------------------------------------------- intraday
 
 
@@ -126,8 +116,9 @@ def test_intraday_buckets_match_the_twin_across_a_dst_change(interval):
 
     built = build(bars, interval, NY, now=FAR_FUTURE)
     assert built.bars.timeframe == interval and built.base == "1m" and built.last_complete
-    assert_matches(built.bars, naive(bars, bucket))
-    starts = sorted({bucket(int(t)) for t in bars.ts})
+    session = bars[int(keep[:2].sum()):]  # the pre-market bars are off-session: left out
+    assert_matches(built.bars, naive(session, bucket))
+    starts = sorted({bucket(int(t)) for t in session.ts})
     assert built.bars.ts.tolist() == [int(s.timestamp()) for s in starts]
 
 
@@ -139,8 +130,8 @@ def test_hour_bars_start_at_the_local_open_in_summer_and_winter():
     assert stamps[7:9] == ["11-03 14:30", "11-03 15:30"] and len(stamps) == 14
 
 
-def test_without_a_time_zone_buckets_are_anchored_to_utc_midnight():
-    bars = walk_bars(np.arange(utc(2025, 1, 6, 22), utc(2025, 1, 7, 5), 60))
+def test_an_unknown_exchange_is_round_the_clock_anchored_to_utc_midnight():
+    bars = walk_bars(np.arange(utc(2025, 1, 6, 22), utc(2025, 1, 7, 5), 60), symbol="X.NOWHERE")
     built = build(bars, "4h", now=FAR_FUTURE).bars
     assert built.ts.tolist() == [utc(2025, 1, 6, 20), utc(2025, 1, 7), utc(2025, 1, 7, 4)]
     assert built.volume.sum() == bars.volume.sum()
@@ -151,7 +142,7 @@ def test_a_round_the_clock_market_keeps_sorted_stamps_when_clocks_go_back():
     ts = np.arange(utc(2025, 11, 2, 3), utc(2025, 11, 2, 9), 60)
     bars = walk_bars(ts)
     for interval in ("5m", "1h", "4h", "1d"):
-        built = build(bars, interval, NY, now=FAR_FUTURE).bars  # Bars validates the order
+        built = build(bars, interval, NY_ALL_DAY, now=FAR_FUTURE).bars  # Bars validates order
         assert built.volume.sum() == bars.volume.sum()
         assert built.open[0] == bars.open[0] and built.close[-1] == bars.close[-1]
 
@@ -161,11 +152,31 @@ def test_daily_bars_from_intraday_use_the_exchange_date():
     ts = [*ny_session(date(2025, 10, 31)), utc(2025, 10, 31, 23, 30)]
     ts += ny_session(date(2025, 11, 3))
     bars = walk_bars(ts)
-    daily = build(bars, "1d", NY, now=FAR_FUTURE).bars
+    daily = build(bars, "1d", NY_ALL_DAY, now=FAR_FUTURE).bars
     assert daily.ts.tolist() == [utc(2025, 10, 31), utc(2025, 11, 3)]
     assert daily.close[0] == bars.close[390]
     assert_matches(daily, naive(bars, lambda t: datetime.fromtimestamp(
         t, ZoneInfo("America/New_York")).date()))
+    # In the regular session the 19:30 post-market bar is left out of the day.
+    regular = build(bars, "1d", NY, now=FAR_FUTURE).bars
+    assert regular.close[0] == bars.close[389]
+    assert regular.volume.sum() == bars.volume.sum() - bars.volume[390]
+
+
+def test_an_early_close_and_a_holiday_of_the_session_shape_the_buckets():
+    # Fri 28 Nov 2025 closes at 13:00 New York; Thu 27 Nov is a holiday (bars there are stray).
+    day_after = Session("America/New_York", clock_time(9, 30), clock_time(16, 0),
+                        holidays=frozenset({date(2025, 11, 27)}),
+                        early_closes=((date(2025, 11, 28), clock_time(13, 0)),), name="US")
+    bars = walk_bars(ny_session(date(2025, 11, 27), minutes=60) + ny_session(date(2025, 11, 28)))
+    hours = build(bars, "1h", day_after, now=FAR_FUTURE).bars
+    stamps = [datetime.fromtimestamp(int(t), UTC).strftime("%d %H:%M") for t in hours.ts]
+    assert stamps == ["28 14:30", "28 15:30", "28 16:30", "28 17:30"]  # 09:30 ... 12:30 local
+    assert hours.close[-1] == bars.close[60 + 210 - 1]  # the 12:59 bar closes the day
+    # The early close ends the day: its last bucket is complete at 13:00 New York.
+    part = bars[: 60 + 200]
+    assert not build(part, "1d", day_after, now=utc(2025, 11, 28, 18) - 1).last_complete
+    assert build(part, "1d", day_after, now=utc(2025, 11, 28, 18)).last_complete
 
 
 # ------------------------------------------------------------------------ weeks and months
@@ -218,16 +229,16 @@ def test_the_last_bucket_is_forming_until_the_clock_passes_its_end():
     end_of_hour = utc(2025, 11, 3, 16, 30)  # 11:30 New York
     assert not build(bars, "1h", NY, now=end_of_hour - 1).last_complete
     assert build(bars, "1h", NY, now=end_of_hour).last_complete
-    day_end = utc(2025, 11, 4, 5)  # midnight New York
+    day_end = utc(2025, 11, 3, 21)  # the 16:00 New York close
     assert not build(bars, "1d", NY, now=day_end - 1).last_complete
     assert build(bars, "1d", NY, now=day_end).last_complete
 
 
-def test_a_week_is_forming_until_its_sunday_ends_in_the_exchange_zone():
+def test_a_week_is_forming_until_its_last_trading_day_is_over():
     bars = daily_bars(date(2025, 12, 1), 10)  # Mon 1 Dec .. Wed 10 Dec
-    monday_ny = utc(2025, 12, 15, 5)  # 00:00 New York
-    assert not build(bars, "1w", NY, now=monday_ny - 1).last_complete
-    assert build(bars, "1w", NY, now=monday_ny).last_complete
+    after_friday = utc(2025, 12, 13)  # daily bars: the day after Fri 12 Dec, 00:00 UTC
+    assert not build(bars, "1w", NY, now=after_friday - 1).last_complete
+    assert build(bars, "1w", NY, now=after_friday).last_complete
     assert build(bars, "1M", now=utc(2026, 1, 1)).last_complete
     assert not build(bars, "1M", now=utc(2026, 1, 1) - 1).last_complete
 
