@@ -31,4 +31,11 @@ def warmup() -> dict[str, float]:
     t1 = time.perf_counter()
     next_bar_map(result)
     timings["next_bar_map"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    from engine.mtf import analyze_ladder  # also compiles the resampling kernels
+
+    b = _tiny_bars()
+    days = Bars.from_arrays(b.ts * 1_440, b.open, b.high, b.low, b.close, b.volume)
+    analyze_ladder(days, ("1d", "1w"), live=True)
+    timings["mtf"] = time.perf_counter() - t2
     return timings

@@ -39,13 +39,13 @@ def test_bars_frame_round_trip_and_column_forms():
 
 
 def test_warmup_compiles_every_kernel():
-    from engine.nb import drummond, patterns, states
+    from engine.nb import drummond, mtf, patterns, resample, states
 
     timings = warmup()
-    assert set(timings) == {"analyze", "next_bar_map"}
-    kernels = [getattr(m, k) for m in (drummond, patterns, states) for k in dir(m)
-               if k.endswith("_nb")]
-    assert len(kernels) >= 6
+    assert set(timings) == {"analyze", "next_bar_map", "mtf"}
+    kernels = [getattr(m, k) for m in (drummond, patterns, states, resample, mtf)
+               for k in dir(m) if k.endswith("_nb") and hasattr(getattr(m, k), "signatures")]
+    assert len(kernels) >= 10
     for k in kernels:
         assert k.signatures, f"{k.__name__} was not compiled by warmup()"
 
