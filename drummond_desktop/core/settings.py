@@ -30,6 +30,7 @@ ENV_MARKET_DB_URL = "DRUMMOND_MARKET_DB_URL"
 ENV_DAILY_BUDGET = "DRUMMOND_EODHD_DAILY_BUDGET"
 THEMES = ("dark", "light")
 BAR_STYLES = ("candles", "ohlc", "line")
+EMAIL_SECURITY = ("starttls", "ssl", "none")
 # The chart elements that start hidden when the settings say nothing about them (the chart's own
 # default: every element but the PLdot line is shown).
 HIDDEN_BY_DEFAULT = frozenset({"pldot_line"})
@@ -47,7 +48,11 @@ class Settings:
     ``dg_params``: overrides of ``engine.drummond.DGParams`` fields (``dg()`` builds them);
     ``chart_elements``: shown (True) or hidden per chart element name (others: the default);
     ``chart_colors``: ``"#rrggbb"`` or ``"#rrggbbaa"`` per ``ChartStyle`` colour field;
-    ``bar_style``: ``"candles"``, ``"ohlc"`` or ``"line"``.
+    ``bar_style``: ``"candles"``, ``"ohlc"`` or ``"line"``;
+    ``alert_email_*``: where alert e-mail goes (an empty host: no e-mail; the SMTP password
+    and the webhook URL, which carries its token, are in the keyring);
+    ``alert_delivery_max_attempts``: tries per e-mail/webhook delivery before it is marked
+    failed (kept in the history, never dropped).
 
     Every check raises ``ValueError`` naming the field (``load_settings`` adds the file)."""
 
@@ -59,6 +64,13 @@ class Settings:
     chart_elements: dict[str, bool] = field(default_factory=dict)
     chart_colors: dict[str, str] = field(default_factory=dict)
     bar_style: str = "candles"
+    alert_email_host: str = ""
+    alert_email_port: int = 587
+    alert_email_security: str = "starttls"
+    alert_email_username: str = ""
+    alert_email_from: str = ""
+    alert_email_to: list[str] = field(default_factory=list)
+    alert_delivery_max_attempts: int = 6
 
     def __post_init__(self) -> None:
         if self.market_db_url is not None and not isinstance(self.market_db_url, str):
@@ -73,6 +85,7 @@ class Settings:
             raise ValueError(f"eodhd_daily_budget must be a whole number >= 0, got {budget!r}")
         _check_choice("theme", self.theme, THEMES)
         _check_choice("bar_style", self.bar_style, BAR_STYLES)
+        _check_alert_email(self)
         # Own copies: the dataclass is frozen, its mappings must not change behind its back.
         object.__setattr__(self, "chart_elements", _checked_elements(self.chart_elements))
         object.__setattr__(self, "chart_colors", _checked_colours(self.chart_colors))
@@ -87,6 +100,25 @@ class Settings:
     def element_shown(self, name: str) -> bool:
         """Whether the chart element ``name`` is shown (the override, else the default)."""
         return self.chart_elements.get(name, name not in HIDDEN_BY_DEFAULT)
+
+
+def _check_alert_email(s: Settings) -> None:
+    _check_choice("alert_email_security", s.alert_email_security, EMAIL_SECURITY)
+    for name in ("alert_email_port", "alert_delivery_max_attempts"):
+        value = getattr(s, name)
+        low, high = (1, 65_535) if name == "alert_email_port" else (1, 100)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+    for name in ("alert_email_host", "alert_email_username", "alert_email_from"):
+        if not isinstance(getattr(s, name), str):
+            raise ValueError(f"{name} must be text, got {getattr(s, name)!r}")
+    to = s.alert_email_to
+    if not isinstance(to, list) or not all(isinstance(a, str) and "@" in a for a in to):
+        raise ValueError(f"alert_email_to must be a list of e-mail addresses, got {to!r}")
+    if s.alert_email_host and not (s.alert_email_from and to):
+        raise ValueError("alert_email_from and alert_email_to are needed when alert_email_host "
+                         "is set")
+    object.__setattr__(s, "alert_email_to", list(to))
 
 
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:

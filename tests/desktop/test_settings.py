@@ -133,3 +133,30 @@ def test_loading_without_dg_overrides_does_not_import_the_engine(tmp_path: Path)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "False"
+
+
+def test_alert_email_settings_round_trip_and_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    s = Settings(alert_email_host="smtp.example.com", alert_email_port=465,
+                 alert_email_security="ssl", alert_email_username="me",
+                 alert_email_from="me@example.com", alert_email_to=["desk@example.com"],
+                 alert_delivery_max_attempts=3)
+    save_settings(s, path)
+    assert load_settings(path) == s
+    assert "password" not in path.read_text()
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("alert_email_security", "tls", "alert_email_security must be one of starttls, ssl, none"),
+    ("alert_email_port", 0, "alert_email_port must be a whole number from 1 to 65535"),
+    ("alert_delivery_max_attempts", True, "alert_delivery_max_attempts must be a whole number"),
+    ("alert_email_to", ["not-an-address"], "alert_email_to must be a list of e-mail addresses"),
+    ("alert_email_host", "smtp.example.com", "alert_email_from and alert_email_to are needed"),
+])
+def test_bad_alert_email_settings_name_the_field(tmp_path: Path, field: str, value: object,
+                                                 message: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"schema_version": 1, field: value}))
+    with pytest.raises(BadFile, match=message):
+        load_settings(path)
+    assert json.loads(path.read_text()) == {"schema_version": 1, field: value}  # left alone
