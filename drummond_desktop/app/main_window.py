@@ -204,6 +204,17 @@ class MainWindow(QMainWindow):
         layouts.setMenu(self.layouts_menu)
         layouts.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(layouts)
+        self.indicators_action = self._action("Indicators…", "indicatorsAction", "Ctrl+I",
+                                              "Add, edit or remove the active chart's indicators")
+        self.addAction(self.indicators_action)
+        self.chart_menu = QMenu("Chart", self)
+        self.chart_menu.addAction(self.indicators_action)
+        chart_button = QToolButton()
+        chart_button.setText("Chart")
+        chart_button.setObjectName("chartMenuButton")
+        chart_button.setMenu(self.chart_menu)
+        chart_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(chart_button)
 
     def _build_status(self, database: str) -> None:
         status = self.statusBar()

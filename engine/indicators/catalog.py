@@ -14,6 +14,7 @@ Importing this module loads numpy only; an indicator's kernels load on its first
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from types import MappingProxyType
@@ -24,7 +25,7 @@ import numpy.typing as npt
 
 F64 = npt.NDArray[np.float64]
 Columns = Mapping[str, npt.NDArray[Any]]
-INPUTS = ("open", "high", "low", "close", "volume")
+INPUTS = ("ts", "open", "high", "low", "close", "volume")
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,9 @@ class Param:
 
 @dataclass(frozen=True)
 class IndicatorSpec:
-    """One indicator: ``run(*inputs, **params)`` returns an array (one output) or a dataclass
-    whose fields, in order, are ``outputs``; ``overlay`` says whether it is drawn over the
-    prices (True) or in a pane of its own."""
+    """One indicator: ``run(*inputs, **params)`` returns an array (one output), a tuple of
+    arrays or a dataclass whose fields, in order, are ``outputs``; ``overlay`` says whether it
+    is drawn over the prices (True) or in a pane of its own."""
 
     name: str
     title: str
@@ -70,14 +71,17 @@ class IndicatorSpec:
 
     def compute(self, cols: Columns, values: Mapping[str, Any] | None = None
                 ) -> dict[str, npt.NDArray[Any]]:
-        """Column name -> array for bars given as ``cols`` (``open`` ... ``volume``)."""
+        """Column name -> array for bars given as ``cols`` (``ts``, ``open`` ... ``volume``)."""
         params = self.resolve(values)
         missing = [k for k in self.inputs if k not in cols]
         if missing:
             raise ValueError(f"{self.name}: needs {', '.join(missing)} (inputs: "
                              f"{', '.join(self.inputs)})")
         got = self.run(*(cols[k] for k in self.inputs), **params)
-        arrays = [getattr(got, f.name) for f in fields(got)] if is_dataclass(got) else [got]
+        if is_dataclass(got):
+            arrays = [getattr(got, f.name) for f in fields(got)]
+        else:
+            arrays = list(got) if isinstance(got, tuple) else [got]
         if len(arrays) != len(self.outputs):
             raise AssertionError(f"{self.name}: {len(arrays)} outputs, {self.outputs} declared")
         return dict(zip(self.columns(params), arrays, strict=True))
@@ -88,6 +92,7 @@ def _short(value: int | float) -> str:
 
 
 _REGISTRY: dict[str, IndicatorSpec] = {}
+_LOCK = threading.Lock()  # the first catalog() may come from two workers at once
 
 
 def register(spec: IndicatorSpec) -> None:
@@ -100,10 +105,16 @@ def register(spec: IndicatorSpec) -> None:
 def catalog() -> Mapping[str, IndicatorSpec]:
     """Every indicator by name, in the order they are listed (a read-only view)."""
     if not _REGISTRY:
-        from engine.indicators.catalog_entries import entries
+        with _LOCK:
+            if not _REGISTRY:
+                from engine.indicators.catalog_entries import entries
 
-        for spec in entries():
-            register(spec)
+                built: dict[str, IndicatorSpec] = {}
+                for spec in entries():
+                    if spec.name in built:
+                        raise ValueError(f"indicator {spec.name!r} is listed twice")
+                    built[spec.name] = spec
+                _REGISTRY.update(built)  # all at once: no reader sees half a catalog
     return MappingProxyType(_REGISTRY)
 
 

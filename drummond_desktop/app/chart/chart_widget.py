@@ -1,7 +1,7 @@
 """``ChartWidget``: a price pane (candles, OHLC bars or a close line + the DG layer), a state
-strip and a volume pane, linked on x (bar index); y fits the visible bars, per pane (an "A"
-button on each); day/session separators; wheel zoom at the cursor, drag pan, keyboard; a
-crosshair with a rate-limited readout; PNG export."""
+strip, indicator panes (``IndicatorLayer``) and a volume pane, linked on x (bar index); y fits
+the visible bars, per pane (an "A" button on each); day/session separators; wheel zoom at the
+cursor, drag pan, keyboard; a crosshair with a rate-limited readout; PNG export."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from drummond_desktop.app.chart.base import ChartItem, LodCache
 from drummond_desktop.app.chart.candles import BAR_STYLES, CandlestickItem, VolumeItem
 from drummond_desktop.app.chart.crosshair import Crosshair, readout_text
 from drummond_desktop.app.chart.grid import GridItem
+from drummond_desktop.app.chart.indicator_pane import IndicatorLayer
 from drummond_desktop.app.chart.overlays import (
     CongestionItem,
     EnvelopeItem,
@@ -120,6 +121,7 @@ class ChartWidget(QtWidgets.QWidget):
                                    style)
         self.crosshair.moved.connect(self._on_crosshair_moved)
         self.price.getViewBox().sigXRangeChanged.connect(self._on_price_x_range_changed)
+        self.indicators = IndicatorLayer(self)  # indicator lines and their own panes
 
     def _style_panes(self) -> None:
         for plot in (self.price, self.strip, self.volume):
@@ -156,6 +158,7 @@ class ChartWidget(QtWidgets.QWidget):
                      *self.separators.values()):
             item.set_style(style)
         self.crosshair.set_style(style)
+        self.indicators.set_style(style)
         self.readout.setStyleSheet(f"color: {fg.name()}; background: "
                                    f"{qcolor(style.background).name()}; padding: 2px 6px;")
 
@@ -180,6 +183,7 @@ class ChartWidget(QtWidgets.QWidget):
             else:
                 item.set_data(result)
             item.setVisible(self._wanted[name])
+        self.indicators.on_bars(bars)
         n = len(bars)
         self.price.getViewBox().setLimits(xMin=-RIGHT_MARGIN, xMax=n + RIGHT_MARGIN,
                                           minXRange=5)
@@ -331,7 +335,8 @@ class ChartWidget(QtWidgets.QWidget):
 
     def _fit_y(self, force: bool = False) -> None:
         """Fit y to the visible bars, once per x-range (``force``: data or elements changed)."""
-        if not any(self._auto_fit.values()) or self.bars is None or self._fitting:
+        if not (any(self._auto_fit.values()) or self.indicators.fits_y) or self.bars is None \
+                or self._fitting:
             return
         x0, x1 = self.x_range()
         if not force and self._fitted == (x0, x1):
@@ -340,8 +345,8 @@ class ChartWidget(QtWidgets.QWidget):
         i0, i1 = max(0, math.floor(x0)), max(0, math.ceil(x1) + 1)
         self._fitting = True
         try:
-            for pane, plot, items in (("price", self.price, [self.candles,
-                                                             *self._price_overlays()]),
+            for pane, plot, items in (("price", self.price, [
+                    self.candles, *self._price_overlays(), *self.indicators.price_items()]),
                                       ("volume", self.volume, [self.vol_item])):
                 if not self._auto_fit[pane]:
                     continue
@@ -351,8 +356,13 @@ class ChartWidget(QtWidgets.QWidget):
                     pad = (hi - lo) * Y_PAD or abs(hi) * 0.01 or 1.0
                     lo = 0.0 if plot is self.volume else lo - pad
                     plot.getViewBox().setYRange(lo, hi + pad, padding=0)
+            self.indicators.fit_y(i0, i1)
         finally:
             self._fitting = False
+
+    def refit(self) -> None:
+        """Fit y again now (an indicator was added, removed or recomputed)."""
+        self._fit_y(force=True)
 
     def _price_overlays(self) -> list[ChartItem]:
         fit = ("envelope", "pldot", "lines", "zones")

@@ -84,6 +84,22 @@ class Crosshair(QtCore.QObject):
         self._proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=RATE_HZ,
                                      slot=self._on_scene_mouse_moved)
 
+    def add_plot(self, plot: pg.PlotItem) -> pg.InfiniteLine:
+        """Track one more pane (an indicator pane): its own vertical line, and the mouse over
+        it moves the crosshair too."""
+        line = pg.InfiniteLine(angle=90, movable=False, pen=self.vlines[0].pen)
+        line.setVisible(False)
+        plot.addItem(line, ignoreBounds=True)
+        self._plots.append(plot)
+        self.vlines.append(line)
+        return line
+
+    def remove_plot(self, plot: pg.PlotItem) -> None:
+        if plot in self._plots:
+            k = self._plots.index(plot)
+            del self._plots[k]
+            plot.removeItem(self.vlines.pop(k))
+
     def set_style(self, style: ChartStyle) -> None:
         pen = pg.mkPen(qcolor(style.crosshair), width=1, style=QtCore.Qt.PenStyle.DashLine)
         for line in [*self.vlines, self.hline]:

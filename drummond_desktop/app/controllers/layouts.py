@@ -1,7 +1,8 @@
 """``LayoutsController``: named layouts (docks, window, chart tabs and panes) in the user store.
 
 A layout is plain JSON: the window's geometry and dock state (``QMainWindow.saveState``, base64)
-and the chart area's tabs with each pane's symbol and interval (``ChartArea.describe``). The
+and the chart area's tabs with each pane's symbol and interval (``ChartArea.describe``) plus
+what ``pane_state`` adds per pane (its indicator instances, ``describe_tabs``). The
 Layouts menu offers *Save layout as…*, one entry per saved layout, and *Delete*. Restoring puts
 the docks back here and hands the tabs to the workspace (``tabs_requested``), which owns the
 panes' controllers. Names load on the I/O pool; saves go through the ``SerialWriter``.
@@ -18,6 +19,7 @@ from PySide6.QtCore import QByteArray, QObject, Signal, Slot
 from drummond_desktop.app.controllers.chart_controller import speak_failure
 from drummond_desktop.app.controllers.user_writes import SerialWriter
 from drummond_desktop.app.main_window import LAYOUT_VERSION, MainWindow
+from drummond_desktop.app.views.chart_area import ChartPage, ChartPane
 from drummond_desktop.app.views.prompts import AskText, ask_text
 from drummond_desktop.app.workers import TaskRunner
 from drummond_desktop.core.tasks import CancelToken, Progress
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # the store module pulls in SQLAlchemy: not at start-up
 
 PAYLOAD_VERSION = 1
 LayoutProvider = Callable[[], "LayoutRepository"]
+PaneState = Callable[[ChartPane], dict[str, Any]]  # more of a pane to keep, e.g. indicators
 
 
 def _b64(data: QByteArray) -> str:
@@ -42,12 +45,25 @@ def _unb64(text: object) -> QByteArray | None:
         return None
 
 
-def capture(window: MainWindow) -> dict[str, Any]:
+def describe_tabs(window: MainWindow, pane_state: PaneState | None = None
+                  ) -> list[dict[str, Any]]:
+    """``ChartArea.describe`` with each pane's ``pane_state`` merged into its dict."""
+    charts = window.charts
+    tabs = charts.describe()
+    if pane_state is not None:
+        pages = [p for i in range(charts.count()) if isinstance(p := charts.widget(i), ChartPage)]
+        for tab, page in zip(tabs, pages, strict=True):
+            for described, pane in zip(tab["panes"], page.panes(), strict=True):
+                described.update(pane_state(pane))
+    return tabs
+
+
+def capture(window: MainWindow, pane_state: PaneState | None = None) -> dict[str, Any]:
     """The window as a layout payload."""
     tab, pane = window.charts.active_position()
     return {"version": PAYLOAD_VERSION, "geometry": _b64(window.saveGeometry()),
             "state": _b64(window.saveState(LAYOUT_VERSION)),
-            "tabs": window.charts.describe(), "active": [tab, pane]}
+            "tabs": describe_tabs(window, pane_state), "active": [tab, pane]}
 
 
 def valid_tabs(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -89,6 +105,7 @@ class LayoutsController(QObject):
         self.repository = repository
         self.ask = ask
         self.names: list[str] = []
+        self.pane_state: PaneState | None = None  # set by the workspace (indicators)
         runner.finished.connect(self._on_runner_finished)
         runner.failed.connect(self._on_runner_failed)
         self._rebuild_menu()
@@ -101,7 +118,7 @@ class LayoutsController(QObject):
         name = name.strip()
         if not name or self.repository is None:
             return
-        payload, provider = capture(self.window), self.repository
+        payload, provider = capture(self.window, self.pane_state), self.repository
         self.writer.enqueue(f"saving layout {name}", lambda: provider().save(name, payload))
         if name not in self.names:
             self.names = sorted([*self.names, name], key=str.casefold)

@@ -3,7 +3,8 @@ active one.
 
 A new pane (new tab or split) opens on the symbol and interval of the pane it came from; a
 closed pane's task is cancelled. The symbol and interval selectors, the next-bar panel and the
-sync action act on the active pane. ``apply_tabs`` rebuilds the tabs of a saved layout.
+sync action act on the active pane. ``apply_tabs`` rebuilds the tabs of a saved layout and
+hands each pane's saved dict to ``pane_restored`` (the indicators controller reads its part).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class PanesController(QObject):
     chart_shown = Signal(object)  # ChartData, from any pane
     chart_failed = Signal(str)  # the message, from any pane
     pane_ready = Signal(object, object)  # ChartPane, ChartController (a new pane is wired)
+    pane_restored = Signal(object, object)  # ChartPane, its dict of a saved layout (indicators)
 
     def __init__(self, window: MainWindow, runner: TaskRunner, service: ChartDataService, *,
                  demo: bool, intervals_for: IntervalsFor) -> None:
@@ -108,6 +110,7 @@ class PanesController(QObject):
         for spec, p in zip(panes, made, strict=False):
             if spec.get("symbol"):
                 self.controllers[p.pane_id].show(spec["symbol"], spec.get("interval") or None)
+            self.pane_restored.emit(p, spec)
         sizes = tab.get("sizes")
         page = charts.page_of(pane)
         if isinstance(page, ChartPage) and isinstance(sizes, list) and all(

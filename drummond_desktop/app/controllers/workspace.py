@@ -27,8 +27,13 @@ from drummond_desktop.app.controllers.chart_controller import (
     speak_failure,
 )
 from drummond_desktop.app.controllers.drawings import DrawingsController
+from drummond_desktop.app.controllers.indicators import IndicatorsController
 from drummond_desktop.app.controllers.jobs import JobsController
-from drummond_desktop.app.controllers.layouts import LayoutsController, valid_tabs
+from drummond_desktop.app.controllers.layouts import (
+    LayoutsController,
+    describe_tabs,
+    valid_tabs,
+)
 from drummond_desktop.app.controllers.panes import PanesController
 from drummond_desktop.app.controllers.settings_controller import (
     Confirm,
@@ -151,6 +156,9 @@ class Workspace(QObject):
             (lambda: store().layouts) if store is not None else None, ask=ask)
         self.layouts.tabs_requested.connect(self.panes.apply_tabs)
         self.drawings = DrawingsController(self.window, runner, self.panes, store)
+        self.indicators = IndicatorsController(self.window, runner, self.panes)
+        self.layouts.pane_state = self.indicators.pane_state
+        self.window.indicators_action.triggered.connect(lambda: self.indicators.open_browser())
         task = sync_task(context) if context is not None and not demo else None
         self.sync = SyncController(self.window, runner, lambda: self.chart, task,
                                    reload=self.panes.reload_symbol, disabled_reason=(
@@ -371,7 +379,7 @@ class Workspace(QObject):
         if self.keep_layout:
             self.window.save_layout()
             self.window.settings.setValue(SESSION_TABS_KEY, json.dumps(
-                {"tabs": self.window.charts.describe(),
+                {"tabs": describe_tabs(self.window, self.indicators.pane_state),
                  "active": list(self.window.charts.active_position())}))
             self.window.settings.sync()
         done = self.runner.shutdown(timeout)
