@@ -22,10 +22,13 @@ if TYPE_CHECKING:
     from drummond_desktop.core.secrets import SecretStore
     from drummond_desktop.core.settings import Settings
     from drummond_desktop.feeds.eodhd import EodhdClient
+    from drummond_desktop.services.alert_delivery import AlertDeliveryService
+    from drummond_desktop.services.alerts import AlertService
     from drummond_desktop.services.analysis import AnalysisService
     from drummond_desktop.services.market_data import MarketDataService
     from drummond_desktop.services.market_sync import MarketSyncService
     from drummond_desktop.store import MarketStore, UserStore
+    from drummond_desktop.store.alerts import AlertRepository
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -133,8 +136,39 @@ class AppContext:
         return self._once("sync", lambda: MarketSyncService(
             self.market_store(), self.eodhd, journal))
 
+    def alert_repo(self) -> AlertRepository:
+        from drummond_desktop.store.alerts import AlertRepository
+
+        user = self.user_store()
+        return self._once("alert_repo", lambda: AlertRepository(user.engine, user.where))
+
+    def alerts(self) -> AlertService:
+        """Alert evaluation over the market store (``scan`` rules through the scanner)."""
+        from drummond_desktop.services.alerts import AlertService, store_bar_loader
+
+        return self._once("alerts", lambda: AlertService(
+            self.alert_repo(), store_bar_loader(self.market_data()), self.user_store().watchlists))
+
+    def alert_delivery(self) -> AlertDeliveryService:
+        """E-mail and webhook delivery with retries (its own HTTP client: ``transport`` is the
+        EODHD seam)."""
+        import httpx
+
+        from drummond_desktop.services.alert_delivery import SMTP_PASSWORD, AlertDeliveryService
+        from drummond_desktop.services.alert_setup import WEBHOOK_URL, delivery_config
+
+        secrets = self.secret_store()
+
+        def build() -> AlertDeliveryService:
+            http = self._once("alert_http", httpx.Client)
+            config = delivery_config(self.settings(), secrets.get(WEBHOOK_URL))
+            return AlertDeliveryService(self.alert_repo().outbox, config, http=http,
+                                        password=lambda: secrets.get(SMTP_PASSWORD))
+
+        return self._once("alert_delivery", build)
+
     def close(self) -> None:
-        for name in ("eodhd", "store", "user"):
+        for name in ("eodhd", "alert_http", "store", "user"):
             obj = self._cache.pop(name, None)
             if obj is not None:
                 obj.close()

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from drummond_desktop import __version__, cli_indicators, cli_keys, cli_market
+from drummond_desktop import __version__, cli_alerts, cli_indicators, cli_keys, cli_market
 from drummond_desktop.bootstrap import AppContext, run_self_test
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.feeds import demo
@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_market.add_commands(sub, db)
     cli_keys.add_commands(sub)
     cli_indicators.add_commands(sub)
+    cli_alerts.add_commands(sub, db)
     self_test = sub.add_parser(
         "self-test", parents=[db], help="check this installation, one line per check",
         description="Resources, engine kernels against the golden vectors, both databases, an "

@@ -106,6 +106,9 @@ def cmd_sync(args: argparse.Namespace, ctx: AppContext, out: TextIO) -> int:
             flags = f", {len(r.anomalies)} flagged" if r.anomalies else ""
             out.write(f"{r.symbol} {report.interval}: {r.received} bars received, "
                       f"{r.inserted} new, {r.updated} updated{flags}{note}\n")
+    from drummond_desktop.cli_alerts import run_after_sync
+
+    run_after_sync(report, ctx, out)  # the alert rules on what changed
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
