@@ -38,3 +38,21 @@ def test_smoke_run_has_every_row_and_no_nan(capsys):
     assert not {"import", "warmup", "memory"} & res.keys()  # no subprocess rows
     assert "## Summary of targets" in capsys.readouterr().out
     assert (RESULTS.stat().st_mtime_ns if RESULTS.exists() else None) == before
+
+
+def test_indicator_and_candle_benchmarks_run_and_agree_with_talib():
+    """Every row first checks its result against TA-Lib (a fast wrong kernel fails here)."""
+    from benchmarks import bench_candles, bench_indicators
+    from engine.indicators.candles import PATTERNS
+
+    files = [bench_indicators.RESULTS, bench_candles.RESULTS]
+    before = [f.stat().st_mtime_ns if f.exists() else None for f in files]
+    rows = bench_indicators.main(["--smoke"])
+    names = {r["name"] for r in rows}
+    assert {"SMA(20)", "BBANDS(20,2,2)", "SAR(0.02,0.2)", "fused set (24 outputs)"} <= names
+    candle_rows = bench_candles.main(["--smoke"])
+    assert sorted(r["name"] for r in candle_rows) == sorted(n.upper() for n in PATTERNS)
+    assert all(r["fires"] > 0 for r in candle_rows)
+    for r in [*rows, *candle_rows]:
+        assert math.isfinite(r["ratio"]) and r["verdict"] in ("PASS", "MISS"), r
+    assert [f.stat().st_mtime_ns if f.exists() else None for f in files] == before

@@ -61,7 +61,7 @@ def export_indicators(request: IndicatorExportRequest, cancel: CancelToken | Non
     token = cancel if cancel is not None else CancelToken()
     bars = read_bars(request.path, symbol=request.path.stem, tz=request.tz)
     specs = [get(n) for n in request.only] if request.only else list(catalog().values())
-    cols = {k: getattr(bars, k) for k in ("open", "high", "low", "close", "volume")}
+    cols = {k: getattr(bars, k) for k in ("ts", "open", "high", "low", "close", "volume")}
     columns: dict[str, object] = {}
     for i, spec in enumerate(specs):
         token.raise_if_cancelled()

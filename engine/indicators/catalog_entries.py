@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.indicators import averages as av
+from engine.indicators import levels as lv
 from engine.indicators import oscillators as osc
 from engine.indicators import ranges as rg
+from engine.indicators import trend as tr
 from engine.indicators.catalog import IndicatorSpec, Param
 
 C, HLC, HLCV = ("close",), ("high", "low", "close"), ("high", "low", "close", "volume")
@@ -78,5 +80,92 @@ def ranges() -> list[IndicatorSpec]:
     ]
 
 
+def _ichimoku(high: Any, low: Any, close: Any, tenkan: int, kijun: int, senkou_b: int,
+              displacement: int) -> tuple[Any, ...]:
+    """The bar-aligned lines (the cloud's values beyond the last bar are for drawing)."""
+    r = tr.ichimoku(high, low, close, tenkan, kijun, senkou_b, displacement)
+    return r.tenkan, r.kijun, r.senkou_a, r.senkou_b, r.chikou
+
+
+def _vwap(ts: Any, high: Any, low: Any, close: Any, volume: Any) -> Any:
+    """Intraday bars: anchored to UTC calendar days, which hold whole US, European and Asian
+    regular sessions (the chart anchors to the exchange's own session, ``levels.session_ids``).
+    Daily and longer bars: one anchor at the first bar, which is TA-Lib's VWAP."""
+    import numpy as np
+
+    stamps = np.asarray(ts)
+    intraday = bool(np.any(stamps % 86_400))
+    anchors = np.floor_divide(stamps, 86_400) if intraday else np.zeros_like(stamps)
+    return lv.vwap(high, low, close, volume, anchors)
+
+
+def _pivots(method: str) -> Callable[..., tuple[Any, ...]]:
+    names = PIVOT_OUTPUTS[method]
+
+    def run(high: Any, low: Any, close: Any) -> tuple[Any, ...]:
+        levels = lv.pivots(high, low, close, method)
+        return tuple(getattr(levels, n)[:-1] for n in names)  # bar i: from bar i-1
+
+    return run
+
+
+def _swings(high: Any, low: Any, left: int, right: int) -> tuple[Any, ...]:
+    s = lv.swings(high, low, left, right)
+    return s.high, s.low, s.high_known, s.low_known
+
+
+PIVOT_OUTPUTS = {
+    "floor": ("pivot", "r1", "r2", "r3", "s1", "s2", "s3"),
+    "fibonacci": ("pivot", "r1", "r2", "r3", "s1", "s2", "s3"),
+    "camarilla": ("pivot", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4"),
+}
+
+
+def trend() -> list[IndicatorSpec]:
+    return [
+        _spec("sar", "Parabolic SAR", ("high", "low"),
+              {"acceleration": 0.02, "maximum": 0.2}, tr.sar, overlay=True),
+        _spec("supertrend", "SuperTrend", HLC, {"timeperiod": 10, "multiplier": 3.0},
+              tr.supertrend, ("supertrend", "trend"), overlay=True),
+        _spec("keltner", "Keltner channels", HLC,
+              {"timeperiod": 20, "multiplier": 2.0, "atr_period": 10}, tr.keltner,
+              ("upper", "middle", "lower"), overlay=True),
+        _spec("donchian", "Donchian channels", ("high", "low"), {"timeperiod": 20},
+              lv.donchian, ("upperband", "middleband", "lowerband"), overlay=True),
+        _spec("ichimoku", "Ichimoku Kinko Hyo", HLC,
+              {"tenkan": 9, "kijun": 26, "senkou_b": 52, "displacement": 26}, _ichimoku,
+              ("tenkan", "kijun", "senkou_a", "senkou_b", "chikou"), overlay=True),
+        _spec("vwap", "Volume-weighted average price", ("ts", *HLCV), {}, _vwap, overlay=True),
+    ]
+
+
+def levels() -> list[IndicatorSpec]:
+    pivots = [_spec(f"pivots_{m}", f"Pivot points ({m}) from the previous bar", HLC, {},
+                    _pivots(m), PIVOT_OUTPUTS[m], overlay=True, group="levels")
+              for m in PIVOT_OUTPUTS]
+    return [*pivots, _spec("swings", "Swing highs and lows", ("high", "low"),
+                           {"left": 2, "right": 2}, _swings,
+                           ("high", "low", "high_known", "low_known"), overlay=True,
+                           group="levels")]
+
+
+PATTERN_TITLES = {
+    "cdldoji": "Doji", "cdlhammer": "Hammer", "cdlhangingman": "Hanging man",
+    "cdlengulfing": "Engulfing", "cdlharami": "Harami", "cdlpiercing": "Piercing",
+    "cdldarkcloudcover": "Dark cloud cover", "cdlmorningstar": "Morning star",
+    "cdleveningstar": "Evening star", "cdl3whitesoldiers": "Three white soldiers",
+    "cdl3blackcrows": "Three black crows", "cdlshootingstar": "Shooting star",
+}
+
+
+def patterns() -> list[IndicatorSpec]:
+    """TA-Lib's candlestick patterns at their default penetration: -100/0/100 (and +-80 for
+    engulfing and harami when the bodies share an end), int32."""
+    from engine.indicators.candles import PATTERNS
+
+    return [_spec(name, f"{PATTERN_TITLES[name]} (candlestick pattern)", OHLC, {}, fn,
+                  overlay=True, group="pattern") for name, fn in PATTERNS.items()]
+
+
 def entries() -> list[IndicatorSpec]:
-    return [*averages(), *oscillators(), *ranges()]
+    return [*averages(), *oscillators(), *ranges(), *trend(), *levels(), *patterns()]

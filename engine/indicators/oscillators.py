@@ -39,6 +39,22 @@ def _suffix(p: int) -> np.ndarray:
     return np.empty(p, dtype=np.float64)
 
 
+CHUNK = 512  # bars per chunk of the window kernels: their scratch rows stay in L1/L2
+
+
+def chunk_scratch(p: int, rows: int) -> np.ndarray:
+    """Scratch of a window kernel that works in chunks (``indicators_osc.roll_chunk_nb``,
+    ``cci_chunk_nb``): ``rows`` rows of one chunk plus the ``p`` bars before it."""
+    return np.empty((rows, p + CHUNK), dtype=np.float64)
+
+
+def roll_scratch(p: int) -> np.ndarray:
+    """Scratch of the rolling extrema (``indicators_osc.roll_chunk_nb``)."""
+    from engine.nb.indicators_osc import ROLL_ROWS
+
+    return chunk_scratch(p, ROLL_ROWS)
+
+
 def rsi(close: Any, timeperiod: int = 14) -> F64:
     """Wilder's RSI; NaN for the first ``timeperiod`` bars."""
     from engine.nb.indicators_osc import rsi_nb
@@ -62,7 +78,7 @@ def stoch(high: Any, low: Any, close: Any, fastk_period: int = 14, slowk_period:
     sk = period("stoch", "slowk_period", slowk_period)
     sd = period("stoch", "slowd_period", slowd_period)
     k, d = outputs(c.shape[0], 2)
-    stoch_nb(h, lo, c, 0, fk, sk, sd, _suffix(fk), _suffix(fk), np.empty(sk), np.empty(sd), k, d)
+    stoch_nb(h, lo, c, 0, fk, sk, sd, roll_scratch(fk), np.empty(sk), np.empty(sd), k, d)
     return Stoch(frozen(k), frozen(d))
 
 
@@ -79,7 +95,7 @@ def stochrsi(close: Any, timeperiod: int = 14, fastk_period: int = 5,
     r = np.empty(x.shape[0])
     rsi_nb(x, p, r)
     k, d = outputs(x.shape[0], 2)
-    stoch_nb(r, r, r, p, fk, 1, fd, _suffix(fk), _suffix(fk), np.empty(1), np.empty(fd), k, d)
+    stoch_nb(r, r, r, p, fk, 1, fd, roll_scratch(fk), np.empty(1), np.empty(fd), k, d)
     return StochRSI(frozen(k), frozen(d))
 
 
@@ -90,18 +106,18 @@ def willr(high: Any, low: Any, close: Any, timeperiod: int = 14) -> F64:
     h, lo, c = _hlc("willr", high, low, close)
     p = period("willr", "timeperiod", timeperiod, 2)
     out = outputs(c.shape[0], 1)[0]
-    willr_nb(h, lo, c, p, _suffix(p), _suffix(p), out)
+    willr_nb(h, lo, c, p, roll_scratch(p), out)
     return frozen(out)
 
 
 def cci(high: Any, low: Any, close: Any, timeperiod: int = 14) -> F64:
     """Commodity Channel Index of the typical price; NaN for the first ``timeperiod - 1`` bars."""
-    from engine.nb.indicators_osc import cci_nb
+    from engine.nb.indicators_osc import CCI_ROWS, cci_nb
 
     h, lo, c = _hlc("cci", high, low, close)
     p = period("cci", "timeperiod", timeperiod, 2)
     out = outputs(c.shape[0], 1)[0]
-    cci_nb(h, lo, c, p, np.empty(p), out)
+    cci_nb(h, lo, c, p, chunk_scratch(p, CCI_ROWS), out)
     return frozen(out)
 
 

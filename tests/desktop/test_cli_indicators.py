@@ -58,6 +58,7 @@ def talib_columns(path: Path) -> dict[str, np.ndarray]:
 
     bars = read_csv_bars(path)
     inputs = {k: np.array(getattr(bars, k)) for k in ("open", "high", "low", "close", "volume")}
+    assert not np.any(bars.ts % 86_400)  # daily files: our VWAP has one anchor, as TA-Lib's
     out: dict[str, np.ndarray] = {}
     for spec in catalog().values():
         if spec.name.upper() not in talib.get_functions():

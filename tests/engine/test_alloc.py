@@ -65,6 +65,7 @@ def test_the_engine_pool_is_public_and_can_be_released():
     import engine
 
     assert isinstance(engine.output_pool, BlockPool)
+    engine.output_pool.clear()  # blocks other tests left in the shared pool
     limit = engine.output_pool.limit_bytes
     try:
         engine.output_pool.limit_bytes = 0  # pooling off: a plain fresh block every call

@@ -13,7 +13,8 @@ from tests.synthetic import walk_bars
 
 def cols(n: int = 300) -> dict[str, np.ndarray]:
     bars = walk_bars(np.arange(n, dtype=np.int64) * 86_400, timeframe="1d")
-    return {k: np.array(getattr(bars, k)) for k in ("open", "high", "low", "close", "volume")}
+    return {k: np.array(getattr(bars, k))
+            for k in ("ts", "open", "high", "low", "close", "volume")}
 
 
 def test_names_are_lower_case_and_unique_and_columns_do_not_collide():

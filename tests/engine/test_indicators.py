@@ -78,14 +78,14 @@ CASES: dict[str, tuple[Pair, list[tuple[Any, ...]]]] = {
              [(1,), (2,), (14,)]),
     "stoch": ((lambda d, *a: ind.stoch(*hlc(d), *a),
                lambda d, k, sk, sd: talib.STOCH(*hlc(d), k, sk, 0, sd, 0)),
-              [(14, 3, 3), (5, 3, 3), (1, 1, 1), (3, 1, 4)]),
+              [(14, 3, 3), (5, 3, 3), (1, 1, 1), (100, 3, 3), (3, 1, 4)]),
     "stochrsi": ((lambda d, *a: ind.stochrsi(d["close"], *a),
                   lambda d, p, k, dd: talib.STOCHRSI(d["close"], p, k, dd, 0)),
                  [(14, 5, 3), (14, 14, 3), (2, 1, 1)]),
     "willr": ((lambda d, p: ind.willr(*hlc(d), p), lambda d, p: talib.WILLR(*hlc(d), p)),
-              [(2,), (14,)]),
+              [(2,), (3,), (100,), (700,), (14,)]),
     "cci": ((lambda d, p: ind.cci(*hlc(d), p), lambda d, p: talib.CCI(*hlc(d), p)),
-            [(2,), (14,), (20,)]),
+            [(2,), (14,), (5,), (300,), (20,)]),
     "roc": ((lambda d, p: ind.roc(d["close"], p), lambda d, p: talib.ROC(d["close"], p)),
             [(1,), (10,)]),
     "obv": ((lambda d: ind.obv(d["close"], d["volume"]),
@@ -256,3 +256,79 @@ def test_float32_and_views_are_accepted() -> None:
 def test_import_loads_no_numba() -> None:
     code = "import sys, engine.indicators; sys.exit('numba' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
+
+
+# ------------------------------------------------------- kernel helpers against slow twins
+def test_div_nb_is_the_correctly_rounded_quotient() -> None:
+    # div_nb replaces x / d by a multiply and two FMAs; the kernels rely on it giving the same
+    # bits (SMA, WMA, STOCH, ADX keep TA-Lib's quotients). Random magnitudes and random bit
+    # patterns over the whole normal range.
+    from engine.nb.indicators import div_nb
+
+    rng = np.random.default_rng(4)
+    bits = rng.integers(0, 2**63, 20_000, dtype=np.int64).view(np.float64)
+    normal = np.isfinite(bits) & (np.abs(bits) > 1e-290) & (np.abs(bits) < 1e290)
+    xs = np.concatenate([rng.random(20_000) * 1000, rng.standard_normal(20_000) * 1e5,
+                         bits[normal]])
+    for d in (3.0, 14.0, 20.0, 210.0, 7.0, 0.001, 3.7):
+        r = 1.0 / d
+        got = np.array([div_nb(x, d, r) for x in xs[::7]])
+        assert np.array_equal(got, xs[::7] / d), d
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 5, 8, 14, 17, 64, 100])
+def test_rolling_extrema_match_a_sliding_window(p: int) -> None:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from engine.indicators.oscillators import roll_scratch
+    from engine.nb.indicators_osc import roll_chunk_nb
+
+    d = ohlcv(2000, p)
+    h, lo = d["high"], d["low"]
+    buf = roll_scratch(p)
+    width = buf.shape[1] - p
+    hh = np.full(h.shape[0], np.nan)
+    ll = np.full(h.shape[0], np.nan)
+    for c0 in range(p - 1, h.shape[0], width):  # chunks as the kernels walk them
+        c1 = min(c0 + width, h.shape[0])
+        roll_chunk_nb(h, lo, c0, c1, p, buf)
+        hh[c0:c1] = buf[4, :c1 - c0]
+        ll[c0:c1] = buf[5, :c1 - c0]
+    assert np.array_equal(hh[p - 1:], sliding_window_view(h, p).max(axis=1))
+    assert np.array_equal(ll[p - 1:], sliding_window_view(lo, p).min(axis=1))
+
+
+def naive_cci(h: list[float], lo: list[float], c: list[float], p: int) -> list[float]:
+    tp = [(a + b + x) / 3.0 for a, b, x in zip(h, lo, c, strict=True)]
+    out = [math.nan] * len(tp)
+    for i in range(p - 1, len(tp)):
+        w = tp[i - p + 1:i + 1]
+        avg = sum(w) / p
+        dev = sum(abs(x - avg) for x in w) / p
+        num = tp[i] - avg
+        out[i] = num / (0.015 * dev) if abs(num) > 1e-14 * abs(avg) and dev > 0 else 0.0
+    return out
+
+
+def naive_bbands(x: list[float], p: int, k: float) -> list[float]:
+    out = [math.nan] * len(x)
+    for i in range(p - 1, len(x)):
+        w = x[i - p + 1:i + 1]
+        avg = sum(w) / p
+        out[i] = avg + k * math.sqrt(sum((v - avg) ** 2 for v in w) / p)
+    return out
+
+
+@pytest.mark.parametrize("p", [2, 14, 33])
+def test_window_kernels_match_slow_twins(p: int) -> None:
+    d = ohlcv(1500, p)
+    h, lo, c = (d[k].tolist() for k in ("high", "low", "close"))
+    got, want = ind.cci(*hlc(d), p), np.array(naive_cci(h, lo, c, p))
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[~np.isnan(want)], want[~np.isnan(want)], rtol=1e-9, atol=1e-9)
+    # A price level far above the spread: the variance of running sums of x and x² would
+    # cancel catastrophically here; TA-Lib 0.8's shifted sums must not.
+    x = 1e6 + np.cumsum(np.random.default_rng(p).standard_normal(3000)) * 1e-3
+    got = ind.bbands(x, p, 2.0, 2.0).upper
+    want = np.array(naive_bbands(x.tolist(), p, 2.0))
+    np.testing.assert_allclose(got[p - 1:] - 1e6, want[p - 1:] - 1e6, rtol=1e-6, atol=1e-9)
