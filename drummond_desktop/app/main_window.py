@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.charts, 1)
         self.setCentralWidget(central)
         self.charts.new_tab()
+        self.central_view: QWidget | None = None  # shown instead of the tabs (set_central_view)
 
     @property
     def chart(self) -> QWidget:
@@ -215,6 +216,25 @@ class MainWindow(QMainWindow):
         chart_button.setMenu(self.chart_menu)
         chart_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(chart_button)
+        self._build_view_menu(bar)
+
+    def _build_view_menu(self, bar: QToolBar) -> None:
+        """View ▸ Three timeframes: the multi-timeframe workspace instead of the tabs (the
+        ``MTFController`` acts on the checkable action)."""
+        self.mtf_action = self._action(
+            "Three timeframes", "threeTimeframesAction", "Ctrl+Shift+M",
+            "Higher, focal and lower timeframe of a ladder, in step, with the higher "
+            "timeframes' levels on the focal chart")
+        self.mtf_action.setCheckable(True)
+        self.addAction(self.mtf_action)
+        self.view_menu = QMenu("View", self)
+        self.view_menu.addAction(self.mtf_action)
+        view_button = QToolButton()
+        view_button.setText("View")
+        view_button.setObjectName("viewMenuButton")
+        view_button.setMenu(self.view_menu)
+        view_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(view_button)
 
     def _build_status(self, database: str) -> None:
         status = self.statusBar()
@@ -230,6 +250,21 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.database_label)
 
     # ---------------------------------------------------------------------------- showing
+
+    def set_central_view(self, view: QWidget | None) -> None:
+        """Show ``view`` in place of the chart tabs (which keep their state); None: the tabs."""
+        central = self.centralWidget()
+        layout = central.layout() if central is not None else None
+        if view is not None and layout is not None and layout.indexOf(view) < 0:
+            layout.addWidget(view)
+            if isinstance(layout, QVBoxLayout):
+                layout.setStretchFactor(view, 1)
+        if self.central_view is not None and self.central_view is not view:
+            self.central_view.setVisible(False)
+        self.central_view = view
+        self.charts.setVisible(view is None)
+        if view is not None:
+            view.setVisible(True)
 
     def set_symbols(self, codes: Sequence[str]) -> None:
         """Offer ``codes`` in the symbol selector."""

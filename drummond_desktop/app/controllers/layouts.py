@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the store module pulls in SQLAlchemy: not at start-up
 PAYLOAD_VERSION = 1
 LayoutProvider = Callable[[], "LayoutRepository"]
 PaneState = Callable[[ChartPane], dict[str, Any]]  # more of a pane to keep, e.g. indicators
+# More of the window to keep under a key of its own: (capture -> JSON value, apply(value or None))
+Extra = tuple[Callable[[], Any], Callable[[Any], None]]
 
 
 def _b64(data: QByteArray) -> str:
@@ -106,6 +108,7 @@ class LayoutsController(QObject):
         self.ask = ask
         self.names: list[str] = []
         self.pane_state: PaneState | None = None  # set by the workspace (indicators)
+        self.extras: dict[str, Extra] = {}  # e.g. "mtf": the three-timeframe mode
         runner.finished.connect(self._on_runner_finished)
         runner.failed.connect(self._on_runner_failed)
         self._rebuild_menu()
@@ -118,12 +121,19 @@ class LayoutsController(QObject):
         name = name.strip()
         if not name or self.repository is None:
             return
-        payload, provider = capture(self.window, self.pane_state), self.repository
+        payload, provider = self.payload(), self.repository
         self.writer.enqueue(f"saving layout {name}", lambda: provider().save(name, payload))
         if name not in self.names:
             self.names = sorted([*self.names, name], key=str.casefold)
         self._rebuild_menu()
         self.window.show_message(f"Layout {name!r} saved.", 4000)
+
+    def payload(self) -> dict[str, Any]:
+        """The window as a layout payload, with every registered extra."""
+        payload = capture(self.window, self.pane_state)
+        for key, (get, _put) in self.extras.items():
+            payload[key] = get()
+        return payload
 
     def restore(self, name: str) -> None:
         if self.repository is not None:
@@ -148,6 +158,8 @@ class LayoutsController(QObject):
         if tabs:
             active = payload.get("active")
             self.tabs_requested.emit(tabs, active if isinstance(active, list) else [0, 0])
+        for key, (_get, put) in self.extras.items():
+            put(payload.get(key))  # None: a layout saved without it
 
     # ----------------------------------------------------------------------------- private
 

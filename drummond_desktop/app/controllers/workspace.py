@@ -34,6 +34,7 @@ from drummond_desktop.app.controllers.layouts import (
     describe_tabs,
     valid_tabs,
 )
+from drummond_desktop.app.controllers.mtf import MTFController, mtf_service
 from drummond_desktop.app.controllers.panes import PanesController
 from drummond_desktop.app.controllers.settings_controller import (
     Confirm,
@@ -159,6 +160,10 @@ class Workspace(QObject):
         self.indicators = IndicatorsController(self.window, runner, self.panes)
         self.layouts.pane_state = self.indicators.pane_state
         self.window.indicators_action.triggered.connect(lambda: self.indicators.open_browser())
+        self.mtf = MTFController(self.window, runner, self.panes, mtf_service(context),
+                                 demo=lambda: self.demo,
+                                 chart_settings=lambda: self.settings.settings)
+        self.layouts.extras["mtf"] = (self.mtf.state, self.mtf.apply_state)
         task = sync_task(context) if context is not None and not demo else None
         self.sync = SyncController(self.window, runner, lambda: self.chart, task,
                                    reload=self.panes.reload_symbol, disabled_reason=(
@@ -314,6 +319,8 @@ class Workspace(QObject):
                     if self.keep_layout and symbol is None else False)
         if not restored:
             self.chart.show(chosen, interval)
+        if self.keep_layout and symbol is None:
+            self.mtf.restore_session(self.window.settings, set(selector))
 
     @Slot()
     def _load_user_data(self, *_: object) -> None:
@@ -381,6 +388,7 @@ class Workspace(QObject):
             self.window.settings.setValue(SESSION_TABS_KEY, json.dumps(
                 {"tabs": describe_tabs(self.window, self.indicators.pane_state),
                  "active": list(self.window.charts.active_position())}))
+            self.mtf.save_session(self.window.settings)
             self.window.settings.sync()
         done = self.runner.shutdown(timeout)
         self.writer.flush()  # the threads are gone: these writes cannot race a worker's

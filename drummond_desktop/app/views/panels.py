@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from drummond_desktop.app.models.watchlist import WatchlistModel
+from drummond_desktop.app.views.mtf_panel import ConfluencePanel
 
 _LOG_LINES = 2_000
 
@@ -163,7 +164,9 @@ class WatchlistPanel(QWidget):
 
 
 class NextBarPanel(QWidget):
-    """The DG map for the next bar, as the same text the CLI prints, with a Copy button."""
+    """The DG map for the next bar, as the same text the CLI prints, with a Copy button; in the
+    three-timeframe workspace also the confluence list and coordination flags (``confluence``).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,11 +182,18 @@ class NextBarPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addWidget(self.text)
+        layout.addWidget(self.text, 3)
+        self.confluence = ConfluencePanel()
+        self.confluence.setVisible(False)
+        layout.addWidget(self.confluence, 2)
 
     def show_map(self, title: str, text: str) -> None:
         self.title.setText(title)
         self.text.setPlainText(text)
+
+    def show_confluence(self, visible: bool) -> None:
+        """Show or hide the confluence list (the controller fills ``confluence``)."""
+        self.confluence.setVisible(visible)
 
     @Slot()
     def copy_text(self) -> None:
