@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from drummond_desktop.services.analysis import AnalysisService
     from drummond_desktop.services.market_data import MarketDataService
     from drummond_desktop.services.market_sync import MarketSyncService
+    from drummond_desktop.services.scanner import ScanService
     from drummond_desktop.store import MarketStore, UserStore
     from drummond_desktop.store.alerts import AlertRepository
 
@@ -147,7 +148,15 @@ class AppContext:
         from drummond_desktop.services.alerts import AlertService, store_bar_loader
 
         return self._once("alerts", lambda: AlertService(
-            self.alert_repo(), store_bar_loader(self.market_data()), self.user_store().watchlists))
+            self.alert_repo(), store_bar_loader(self.market_data()), self.user_store().watchlists,
+            scan_runner=self.scanner().matches))
+
+    def scanner(self) -> ScanService:
+        """Scans over every stored symbol or a watchlist; saved scans in the user store."""
+        from drummond_desktop.services.scanner import ScanService
+
+        return self._once("scanner", lambda: ScanService(
+            self.market_store(), self.user_store(), self.settings().dg()))
 
     def alert_delivery(self) -> AlertDeliveryService:
         """E-mail and webhook delivery with retries (its own HTTP client: ``transport`` is the

@@ -30,7 +30,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from drummond_desktop import __version__, cli_alerts, cli_indicators, cli_keys, cli_market
+from drummond_desktop import (
+    __version__,
+    cli_alerts,
+    cli_indicators,
+    cli_keys,
+    cli_market,
+    cli_scan,
+)
 from drummond_desktop.bootstrap import AppContext, run_self_test
 from drummond_desktop.core.errors import AppError
 from drummond_desktop.feeds import demo
@@ -94,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--json", action="store_true", help="print JSON instead of text")
     demo_cmd.set_defaults(run=_cmd_demo)
     cli_market.add_commands(sub, db)
+    cli_scan.add_parser(sub, db)
     cli_keys.add_commands(sub)
     cli_indicators.add_commands(sub)
     cli_alerts.add_commands(sub, db)

@@ -56,3 +56,15 @@ def test_indicator_and_candle_benchmarks_run_and_agree_with_talib():
     for r in [*rows, *candle_rows]:
         assert math.isfinite(r["ratio"]) and r["verdict"] in ("PASS", "MISS"), r
     assert [f.stat().st_mtime_ns if f.exists() else None for f in files] == before
+
+
+def test_scan_benchmark_smoke_has_both_targets():
+    """Its last-bar values are checked against TA-Lib's and the kernel's own before timing."""
+    from benchmarks.bench_scan import RESULTS as SCAN_RESULTS
+    from benchmarks.bench_scan import main as scan_main
+
+    before = SCAN_RESULTS.stat().st_mtime_ns if SCAN_RESULTS.exists() else None
+    rows = {r["key"]: r for r in scan_main(["--smoke"])["rows"]}
+    assert {"scan.fused_vs_bound", "scan.talib_loop_speedup"} <= rows.keys()
+    assert all(math.isfinite(r["ratio"]) for r in rows.values())
+    assert (SCAN_RESULTS.stat().st_mtime_ns if SCAN_RESULTS.exists() else None) == before

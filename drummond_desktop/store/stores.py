@@ -39,6 +39,7 @@ from drummond_desktop.store.reference import (
     ExchangeRepository,
     SymbolRepository,
 )
+from drummond_desktop.store.scans import ScanRepository
 from drummond_desktop.store.sync_state import CheckpointRepository, LedgerRepository
 from drummond_desktop.store.workspace_lists import LayoutRepository, WatchlistRepository
 
@@ -109,7 +110,8 @@ class MarketStore(_Store):
 
 
 class UserStore(_Store):
-    """The user data store (``synchronous=FULL``): chart drawings, watchlists and layouts."""
+    """The user data store (``synchronous=FULL``): chart drawings, watchlists, layouts and
+    saved scans."""
 
     def __init__(self, target: StoreTarget, engine: Engine, notice: CorruptStoreRecovered | None,
                  backup: Path | None, upgraded: bool) -> None:
@@ -118,6 +120,7 @@ class UserStore(_Store):
         self.drawings = DrawingsRepository(engine, where)
         self.watchlists = WatchlistRepository(engine, where)
         self.layouts = LayoutRepository(engine, where)
+        self.scans = ScanRepository(engine, where)
 
     def __enter__(self) -> UserStore:
         return self
