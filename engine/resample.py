@@ -91,32 +91,77 @@ class Session:
         return DAY + self.open_s if self.close == self.open else _seconds(self.close)
 
     def special_days(self) -> tuple[I64, I64]:
-        """(local day numbers, close seconds) of holidays (close = open) and early closes."""
-        sp = dict.fromkeys(self.holidays, self.open_s)
-        sp.update({d: _seconds(t) for d, t in self.early_closes if d not in self.holidays})
-        days = sorted(sp)
-        return (np.array([(d - date(1970, 1, 1)).days for d in days], dtype=np.int64),
-                np.array([sp[d] for d in days], dtype=np.int64))
+        """(local day numbers, close seconds) of holidays (close = open) and early closes;
+        computed once per session (the built-in ones carry decades of holidays)."""
+        cached: tuple[I64, I64] | None = self.__dict__.get("_special")
+        if cached is None:
+            sp = dict.fromkeys(self.holidays, self.open_s)
+            sp.update({d: _seconds(t) for d, t in self.early_closes if d not in self.holidays})
+            days = sorted(sp)
+            cached = (np.array([(d - date(1970, 1, 1)).days for d in days], dtype=np.int64),
+                      np.array([sp[d] for d in days], dtype=np.int64))
+            for a in cached:
+                a.flags.writeable = False
+            self.__dict__["_special"] = cached  # a frozen dataclass keeps its own caches here
+        return cached
+
+    def early_close(self, day: date) -> time | None:
+        """The early close of ``day``, if it has one."""
+        early: dict[date, time] | None = self.__dict__.get("_early")
+        if early is None:
+            early = self.__dict__["_early"] = dict(self.early_closes)
+        return early.get(day)
 
 
-SESSIONS: dict[str, Session] = {
-    "US": Session("America/New_York", time(9, 30), time(16, 0), name="US"),
-    "XETRA": Session("Europe/Berlin", time(9, 0), time(17, 30), name="XETRA"),
-    "LSE": Session("Europe/London", time(8, 0), time(16, 30), name="LSE"),
-    "TSE": Session("Asia/Tokyo", time(9, 0), time(15, 30), name="TSE"),
-    "CRYPTO": Session("UTC", time(0, 0), time(0, 0), weekdays=tuple(range(7)), name="CRYPTO"),
-}
-SESSIONS["NYSE"] = SESSIONS["NASDAQ"] = SESSIONS["US"]
+# Years the built-in sessions carry holidays for (``engine.calendars``); outside them only the
+# weekdays are known.
+BUILTIN_YEARS = (1980, 2060)
+
+
+def _builtin(name: str, tz: str, opens: time, closes: time, **kw: object) -> Session:
+    from engine.calendars import builtin_calendar
+
+    holidays, early = builtin_calendar(name, *BUILTIN_YEARS)
+    return Session(tz, opens, closes, holidays=holidays, early_closes=early, name=name,
+                   **kw)  # type: ignore[arg-type]
+
+
+def _sessions() -> dict[str, Session]:
+    """The built-in sessions, made on first use (decades of holidays: not at import)."""
+    global _SESSIONS
+    if _SESSIONS is None:
+        made = {
+            "US": _builtin("US", "America/New_York", time(9, 30), time(16, 0)),
+            "XETRA": _builtin("XETRA", "Europe/Berlin", time(9, 0), time(17, 30)),
+            "LSE": _builtin("LSE", "Europe/London", time(8, 0), time(16, 30)),
+            "TSE": Session("Asia/Tokyo", time(9, 0), time(15, 30), name="TSE"),
+            "CRYPTO": Session("UTC", time(0, 0), time(0, 0), weekdays=tuple(range(7)),
+                              name="CRYPTO"),
+        }
+        made["NYSE"] = made["NASDAQ"] = made["US"]
+        _SESSIONS = made
+    return _SESSIONS
+
+
+_SESSIONS: dict[str, Session] | None = None
 # EODHD exchange codes (the symbol's suffix) -> built-in session.
 _BY_SUFFIX = {"US": "US", "XETRA": "XETRA", "F": "XETRA", "LSE": "LSE", "TSE": "TSE",
               "CC": "CRYPTO", "FOREX": "CRYPTO"}
+
+
+def __getattr__(name: str) -> dict[str, Session]:
+    """``SESSIONS``: the built-in sessions by name (US, NYSE, NASDAQ, XETRA, LSE, TSE, CRYPTO),
+    with the holidays and early closes of ``engine.calendars`` for ``BUILTIN_YEARS``."""
+    if name == "SESSIONS":
+        return _sessions()
+    raise AttributeError(f"module 'engine.resample' has no attribute {name!r}")
 
 
 def session_for(symbol: str) -> Session:
     """The built-in session for an EODHD symbol (``AAPL.US``, ``SAP.XETRA``); round-the-clock
     UTC (``CRYPTO``) when the suffix is unknown, which anchors buckets at 00:00 UTC."""
     suffix = symbol.rsplit(".", 1)[-1].upper() if "." in symbol else ""
-    return SESSIONS[_BY_SUFFIX.get(suffix, "CRYPTO")]
+    return _sessions()[_BY_SUFFIX.get(suffix, "CRYPTO")]
 
 
 @dataclass(frozen=True, eq=False)
@@ -289,8 +334,8 @@ def _close_local(sess: Session, day: int) -> int:
     d = date.fromordinal(_EPOCH_ORDINAL + day)
     if d in sess.holidays or d.weekday() not in sess.weekdays:
         return sess.open_s
-    early = dict(sess.early_closes)
-    return _seconds(early[d]) if d in early else sess.close_s
+    early = sess.early_close(d)
+    return _seconds(early) if early is not None else sess.close_s
 
 
 def _last_trading_day(sess: Session, first: int, after_last: int) -> int:

@@ -6,7 +6,7 @@ that reads, for the symbol's exchange (the ``.US`` of ``AAPL.US``), what the syn
 EODHD's ``exchange-details``: the time zone (``exchanges``), the regular hours and working days
 (``calendar_hours``) and the holidays and early closes (``calendar_holidays``). What the store
 lacks comes from the engine's built-in calendar (``engine.resample.session_for``: US, XETRA,
-LSE, TSE; hours only, no holidays):
+LSE, TSE hours; US, XETRA and LSE holidays and early closes by rule, ``engine.calendars``):
 
 * nothing stored for the exchange            -> the built-in session (round the clock in UTC
                                                 for an exchange it does not know either);

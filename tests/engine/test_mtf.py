@@ -49,12 +49,16 @@ def utc(year: int, month: int, day: int) -> int:
 
 
 def weekdays(start: date, count: int, seed: int = 0, holidays: float = 0.0) -> Bars:
-    """``count`` daily bars on weekdays from ``start`` (a share ``holidays`` left out)."""
+    """``count`` daily bars on the US trading days from ``start`` (weekdays but the built-in
+    calendar's holidays; a share ``holidays`` of them left out as well)."""
+    from engine.resample import SESSIONS
+
+    closed = SESSIONS["US"].holidays
     rng = np.random.default_rng(seed)
     days: list[int] = []
     d = start
     while len(days) < count:
-        if d.weekday() < 5 and rng.random() >= holidays:
+        if d.weekday() < 5 and d not in closed and rng.random() >= holidays:
             days.append(utc(d.year, d.month, d.day))
         d += timedelta(days=1)
     return walk_bars(np.array(days), seed, timeframe="1d", symbol="X.US")
@@ -215,8 +219,8 @@ def test_empty_and_tiny_inputs():
     assert len(empty) == 0 and empty.coordination.flow.shape == (3, 0)
     ov = empty.overlays["1w"]
     assert ov.period.tolist() == [0] and np.isnan(ov.pldot[0])
-    for n, nxt in ((1, 0), (4, 0), (5, 1)):  # Mon 1 Jan 2024 on: the week ends after 5 bars
-        r = analyze_ladder(weekdays(date(2024, 1, 1), n), "swing", session=US, live=True)
+    for n, nxt in ((1, 0), (4, 0), (5, 1)):  # Mon 10 Jul 2023 on: the week ends after 5 bars
+        r = analyze_ladder(weekdays(date(2023, 7, 10), n), "swing", session=US, live=True)
         assert r.overlays["1w"].period.tolist() == [0] * n + [nxt]
         if n < 3:
             with pytest.raises(ValueError, match="confluence needs the focal"):
@@ -279,7 +283,7 @@ def test_overlay_is_constant_through_each_period_and_the_arrays_are_frozen():
 
 
 def test_a_forming_last_period_is_never_used_as_complete():
-    wed = weekdays(date(2024, 1, 1), 38, 3)  # Mon 1 Jan 2024 .. Wed 21 Feb
+    wed = weekdays(date(2023, 7, 10), 38, 3)  # Mon 10 Jul 2023 .. Wed 30 Aug (no holiday)
     assert datetime.fromtimestamp(int(wed.ts[-1]), UTC).weekday() == 2
     ov = overlay(wed, "1w", session=US)
     res = ov.resampled
@@ -295,7 +299,7 @@ def test_a_forming_last_period_is_never_used_as_complete():
     calm = overlay(wed, "1w", session=US, live=True).live
     assert ow.live is not None and calm is not None and ow.live.pldot[-1] != calm.pldot[-1]
     # The week ends on Friday: the next bar is in the next period, with its projection.
-    fri = weekdays(date(2024, 1, 1), 40, 3)
+    fri = weekdays(date(2023, 7, 10), 40, 3)
     of = overlay(fri, "1w", session=US)
     assert of.resampled.last_complete and of.period[-1] == len(of.resampled.bars)
     assert of.pldot[-1] == of.htf.pldot[-1] and of.state[-1] == of.htf.state[-1]

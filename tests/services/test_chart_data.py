@@ -69,7 +69,7 @@ def test_daily_is_built_from_minutes_only_when_no_daily_is_stored(store, minutes
 
 
 def test_weeks_are_built_from_daily_bars_built_from_minutes(store):
-    days = [date(2025, 9, 1) + timedelta(days=i) for i in range(42)]  # six weeks
+    days = [date(2025, 9, 8) + timedelta(days=i) for i in range(42)]  # six weeks, no holiday
     bars = walk_bars([t for d in days if d.weekday() < 5 for t in ny_session(d, 60)])
     store.bars.upsert("WK.US", "1m", bars)
     data = service(store).build(ChartRequest("WK.US", "1w", demo=False))
